@@ -1,0 +1,85 @@
+"""Speed measurements behind `emolens bench`: classifier throughput and whole-pipeline latency."""
+
+from __future__ import annotations
+
+import os
+import platform
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from emolens.vision.io import Frame, read_image
+from emolens.vision.pipeline import Analyzer
+
+__all__ = ["bench_frames", "run_bench", "time_call"]
+
+
+def time_call(fn: Callable[[], object], repeat: int, warmup: int = 5) -> np.ndarray:
+    """Wall-clock milliseconds of ``repeat`` calls of ``fn`` after ``warmup`` untimed calls."""
+    for _ in range(warmup):
+        fn()
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        times.append((time.perf_counter() - start) * 1000)
+    return np.asarray(times)
+
+
+def bench_frames(folder: Path | None = None) -> dict[str, np.ndarray]:
+    """The 640x480 benchmark frames: ../shared/bench's files when present, else built from skimage's astronaut."""
+    names = {"1 face": "astronaut_640x480.png", "4 faces": "astronaut4_640x480.png"}
+    candidates = [folder] if folder else [Path(os.environ.get("EMOLENS_BENCH_DIR", "../shared/bench"))]
+    for root in candidates:
+        if root and all((root / n).is_file() for n in names.values()):
+            return {k: read_image(root / n) for k, n in names.items()}
+    import cv2
+    from skimage.data import astronaut
+
+    photo = cv2.cvtColor(astronaut(), cv2.COLOR_RGB2BGR)
+    one = np.full((480, 640, 3), 128, np.uint8)
+    one[48:432, 128:512] = cv2.resize(photo, (384, 384), interpolation=cv2.INTER_AREA)
+    four = np.full((480, 640, 3), 128, np.uint8)
+    tile = cv2.resize(photo, (236, 236), interpolation=cv2.INTER_AREA)
+    for y in (2, 242):
+        for x in (80, 324):
+            four[y : y + 236, x : x + 236] = tile
+    return {"1 face": one, "4 faces": four}
+
+
+def _stats(times_ms: np.ndarray) -> dict[str, float]:
+    return {"median_ms": float(np.median(times_ms)), "p90_ms": float(np.percentile(times_ms, 90)), "mean_ms": float(times_ms.mean())}
+
+
+def run_bench(analyzer: Analyzer, repeat: int = 100, frames_dir: Path | None = None) -> dict[str, Any]:
+    """Classifier faces/s at batch 1 and 64, and stream-pipeline ms per frame on the benchmark frames."""
+    size = analyzer.classifier.card.input_size
+    rng = np.random.default_rng(0)
+    result: dict[str, Any] = {
+        "model": f"{analyzer.classifier.card.name} {analyzer.classifier.card.version}",
+        "machine": f"{platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}",
+        "classifier": {},
+        "pipeline": {},
+    }
+    for batch in (1, 64):
+        faces = rng.integers(0, 256, (batch, size, size), dtype=np.uint8)
+        times = time_call(lambda f=faces: analyzer.classifier.predict_proba(f), repeat if batch == 1 else max(10, repeat // 5))
+        per_face = np.median(times) / batch
+        result["classifier"][f"batch_{batch}"] = {"ms_per_face": float(per_face), "faces_per_s": float(1000 / per_face)}
+    for name, image in bench_frames(frames_dir).items():
+        frame = Frame(0, 0.0, image)
+        found = len(next(iter(analyzer.analyze_frames([frame]))).predictions)
+        stream = time_call(lambda fr=frame: list(analyzer.analyze_frames([fr])), repeat)
+        detect = time_call(lambda im=image: analyzer.detector.detect(im), repeat)
+        still = time_call(lambda im=image: analyzer.analyze(im), max(10, repeat // 5))
+        result["pipeline"][name] = {
+            "faces_found_stream": found,
+            "faces_found_still": len(analyzer.analyze(image)),
+            "stream": _stats(stream),
+            "detection": _stats(detect),
+            "still_image": _stats(still),
+        }
+    return result

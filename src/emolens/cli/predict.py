@@ -1,0 +1,67 @@
+"""`emolens predict`: emotions of every face in images."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+import cv2
+
+from emolens.cli.options import analyzer_options, build_analyzer
+from emolens.errors import EmolensError
+from emolens.vision.annotate import annotate
+from emolens.vision.io import list_images, read_image
+
+__all__ = ["command"]
+
+
+def _expand(inputs: tuple[str, ...]) -> list[Path]:
+    paths: list[Path] = []
+    for item in inputs:
+        path = Path(item)
+        paths += list_images(path) if path.is_dir() else [path]
+    return paths
+
+
+def _out_path(out: Path, image: Path, several: bool) -> Path:
+    if not several:
+        return out
+    out.mkdir(parents=True, exist_ok=True)
+    return out / f"{image.stem}_annotated.jpg"
+
+
+@click.command("predict")
+@click.argument("images", nargs=-1, required=True)
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object per run: images, each with its faces.")
+@click.option("--out", type=click.Path(path_type=Path), help="Annotated image (a folder when several images are given).")
+@analyzer_options
+def command(images: tuple[str, ...], as_json: bool, out: Path | None, model: str | None, detector: str, min_face_score: float) -> None:
+    """Detect faces in IMAGES (files or folders) and print each face's emotion and confidence."""
+    analyzer = build_analyzer(model, detector, min_face_score)
+    paths = _expand(images)
+    results, failed = [], 0
+    for path in paths:
+        try:
+            predictions = analyzer.analyze(path)
+        except EmolensError as exc:
+            failed += 1
+            results.append({"image": str(path), "error": str(exc)})
+            if not as_json:
+                click.echo(f"{path}: error: {exc}", err=True)
+            continue
+        results.append({"image": str(path), "faces": [p.to_dict() for p in predictions]})
+        if out is not None:
+            target = _out_path(out, path, len(paths) > 1)
+            if not cv2.imwrite(str(target), annotate(read_image(path), predictions)):
+                raise click.ClickException(f"cannot write {target}: use a .jpg or .png name in a writable folder")
+        if not as_json:
+            click.echo(f"{path}: {len(predictions)} face(s)")
+            for i, p in enumerate(predictions, 1):
+                x1, y1, x2, y2 = (round(v) for v in p.face.bbox.xyxy)
+                click.echo(f"  face {i} [{x1},{y1},{x2},{y2}]: {p.label.value} {p.label.emoji} {p.confidence:.0%}")
+    if as_json:
+        card = analyzer.classifier.card
+        click.echo(json.dumps({"model": card.name, "model_version": card.version, "images": results}, ensure_ascii=False))
+    if failed:
+        raise SystemExit(1 if failed < len(paths) else 2)

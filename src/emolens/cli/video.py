@@ -1,0 +1,87 @@
+"""`emolens video`: per-frame emotions of a video file, camera or stream."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+from typing import IO
+
+import click
+import cv2
+from tqdm import tqdm
+
+from emolens.cli.options import analyzer_options, build_analyzer
+from emolens.types import FrameResult
+from emolens.vision.annotate import annotate
+from emolens.vision.io import VideoSource
+
+__all__ = ["command", "csv_rows"]
+
+
+def csv_rows(result: FrameResult) -> list[dict[str, object]]:
+    """One CSV row per face of a frame (a frame without faces gives one row with empty face fields)."""
+    base = {"frame": result.index, "timestamp_s": round(result.timestamp_s, 3)}
+    if not result.predictions:
+        return [base]
+    rows = []
+    for p in result.predictions:
+        x1, y1, x2, y2 = (round(v, 1) for v in p.face.bbox.xyxy)
+        row = {**base, "track_id": p.track_id, "label": p.label.value, "confidence": round(p.confidence, 4),
+               "x1": x1, "y1": y1, "x2": x2, "y2": y2}
+        row.update({f"p_{e.value}": round(v, 4) for e, v in p.probabilities.items()})
+        rows.append(row)
+    return rows
+
+
+@click.command("video")
+@click.argument("source")
+@click.option("--out", type=click.Path(path_type=Path), help="Annotated video (.mp4 or .avi).")
+@click.option("--csv", "csv_path", type=click.Path(path_type=Path), help="Per-frame, per-face rows as CSV.")
+@click.option("--jsonl", "jsonl_path", type=click.Path(path_type=Path), help="One JSON object per frame.")
+@click.option("--every", type=click.IntRange(min=1), default=1, show_default=True, help="Analyse one frame in N.")
+@click.option("--smoothing", type=click.FloatRange(0, 0.99), default=0.6, show_default=True, help="Weight of the past in per-track smoothing (0: off).")
+@analyzer_options
+def command(source: str, out: Path | None, csv_path: Path | None, jsonl_path: Path | None, every: int, smoothing: float,
+            model: str | None, detector: str, min_face_score: float) -> None:
+    """Analyse SOURCE: a video file, a camera index (0) or an RTSP/HTTP URL."""
+    if csv_path and jsonl_path:
+        raise click.UsageError("choose one of --csv and --jsonl")
+    analyzer = build_analyzer(model, detector, min_face_score, smoothing=smoothing, small_faces=False)
+    video = VideoSource(source, every=every)
+    total = (video.frame_count + every - 1) // every if video.frame_count else None
+    writer, table, frames, faces = None, None, 0, 0
+    jsonl: IO[str] | None = jsonl_path.open("w") if jsonl_path else None
+    csv_file: IO[str] | None = csv_path.open("w", newline="") if csv_path else None
+    fields = ["frame", "timestamp_s", "track_id", "label", "confidence", "x1", "y1", "x2", "y2"]
+    fields += [f"p_{e.value}" for e in analyzer.labels]
+    try:
+        if csv_file:
+            table = csv.DictWriter(csv_file, fieldnames=fields)
+            table.writeheader()
+        tracker = analyzer.new_tracker()
+        for frame in tqdm(video, total=total, unit="frame", disable=None):
+            result = analyzer.analyze_frame(frame, tracker)
+            frames += 1
+            faces += len(result.predictions)
+            if table:
+                table.writerows(csv_rows(result))
+            if jsonl:
+                jsonl.write(json.dumps(result.to_dict(), ensure_ascii=False) + "\n")
+            if out:
+                image = annotate(frame.image, result.predictions)
+                if writer is None:
+                    fourcc = cv2.VideoWriter_fourcc(*("MJPG" if out.suffix.lower() == ".avi" else "mp4v"))
+                    writer = cv2.VideoWriter(str(out), fourcc, video.fps / every, result.size_wh)
+                    if not writer.isOpened():
+                        raise click.ClickException(f"cannot write {out}: use a .mp4 or .avi name in a writable folder")
+                writer.write(image)
+    except KeyboardInterrupt:
+        click.echo("stopped", err=True)
+    finally:
+        for handle in (jsonl, csv_file):
+            if handle:
+                handle.close()
+        if writer is not None:
+            writer.release()
+    click.echo(f"{frames} frames analysed, {faces} face observations", err=True)

@@ -1,0 +1,31 @@
+"""The errors emolens raises; every one derives from :class:`EmolensError`."""
+
+from __future__ import annotations
+
+__all__ = [
+    "EmolensError",
+    "InvalidImageError",
+    "SourceError",
+    "ModelLoadError",
+    "DataLayoutError",
+]
+
+
+class EmolensError(Exception):
+    """Base class of every error emolens raises on purpose."""
+
+
+class InvalidImageError(EmolensError, ValueError):
+    """An image could not be decoded or has an unsupported shape, type or size."""
+
+
+class SourceError(EmolensError, OSError):
+    """A video file, camera or stream could not be opened or read."""
+
+
+class ModelLoadError(EmolensError, RuntimeError):
+    """A model file or its card is missing, unreadable or inconsistent."""
+
+
+class DataLayoutError(EmolensError, ValueError):
+    """A data set folder does not have a layout emolens understands."""

@@ -1,0 +1,1 @@
+"""Shipped emotion models (.onnx), each with its model card (.json) and README."""

@@ -1,0 +1,98 @@
+"""Export a trained checkpoint to ONNX with a parity check, a fitted temperature and a model card."""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from emolens.datasets import find_samples, load_faces
+from emolens.metrics import classification_report, expected_calibration_error
+from emolens.training.calibrate import fit_temperature
+from emolens.training.nets import PIXEL_MEAN, PIXEL_STD, build_net
+from emolens.types import EMOTIONS
+from emolens.vision.classify import OnnxClassifier, softmax
+
+__all__ = ["ExportResult", "export_checkpoint", "PARITY_TOLERANCE"]
+
+log = logging.getLogger(__name__)
+
+PARITY_TOLERANCE = 1e-4
+
+
+@dataclass(frozen=True)
+class ExportResult:
+    """Where the model went, its parity with PyTorch and its card."""
+
+    onnx_path: Path
+    max_abs_diff: float
+    card: dict[str, Any]
+
+
+def _load_model(checkpoint: Path) -> tuple[torch.nn.Module, dict[str, Any]]:
+    state = torch.load(checkpoint, map_location="cpu", weights_only=False)
+    model = build_net(state["net"], len(state.get("labels", EMOTIONS)))
+    model.load_state_dict(state["model"])
+    return model.eval(), state
+
+
+def _parity(model: torch.nn.Module, onnx_path: Path, faces: np.ndarray) -> float:
+    import onnxruntime as ort
+
+    session = ort.InferenceSession(str(onnx_path), providers=["CPUExecutionProvider"])
+    batch = faces.astype(np.float32)[:, None]
+    with torch.no_grad():
+        expected = torch.softmax(model(torch.from_numpy(batch)), 1).numpy()
+    got = softmax(session.run(None, {"pixels": batch})[0])
+    return float(np.abs(expected - got).max())
+
+
+def _split_metrics(classifier: OnnxClassifier, data: Path, split: str) -> tuple[np.ndarray, np.ndarray]:
+    faces, labels, _ = load_faces(find_samples(data, split))  # type: ignore[arg-type]
+    return classifier.logits(faces), labels
+
+
+def export_checkpoint(checkpoint: Path, out: Path, data: Path, name: str, version: str, extra: dict[str, Any] | None = None) -> ExportResult:
+    """Export ``checkpoint`` to ``out`` (.onnx), fit T on the val split, measure the test split, write the card."""
+    model, state = _load_model(checkpoint)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    dummy = torch.zeros(1, 1, 48, 48)
+    torch.onnx.export(
+        model, dummy, str(out), input_names=["pixels"], output_names=["logits"],
+        dynamic_axes={"pixels": {0: "batch"}, "logits": {0: "batch"}}, opset_version=17, dynamo=False,
+    )
+    labels = tuple(EMOTIONS)
+    card: dict[str, Any] = {
+        "name": name, "version": version, "labels": [e.value for e in labels], "input_size": 48, "temperature": 1.0,
+        "input": "N x 1 x 48 x 48 float32 raw grayscale pixels 0..255 of an aligned face (eyes level, FER2013 framing)",
+        "preprocessing": f"inside the graph: (x / 255 - {PIXEL_MEAN}) / {PIXEL_STD}",
+        "architecture": state["net"],
+        "parameters": sum(p.numel() for p in model.parameters()),
+        **(extra or {}),
+    }
+    out.with_suffix(".json").write_text(json.dumps(card, indent=2))
+    classifier = OnnxClassifier(out)
+    val_logits, val_labels = _split_metrics(classifier, data, "val")
+    max_diff = _parity(model, out, load_faces(find_samples(data, "val")[:256])[0])
+    if max_diff > PARITY_TOLERANCE:
+        raise RuntimeError(f"ONNX and PyTorch disagree by {max_diff:.2e} > {PARITY_TOLERANCE:.0e} on probabilities")
+    temperature = fit_temperature(val_logits, val_labels)
+    test_logits, test_labels = _split_metrics(classifier, data, "test")
+    metrics = {}
+    for split, logits, y in (("val", val_logits, val_labels), ("test", test_logits, test_labels)):
+        report = classification_report(y, logits.argmax(1), labels)
+        metrics[split] = {
+            "accuracy": round(report.accuracy, 4),
+            "macro_f1": round(report.macro_f1, 4),
+            "recall": {e.value: round(v, 4) for e, v in report.recall.items()},
+            "ece_uncalibrated": round(expected_calibration_error(softmax(logits), y), 4),
+            "ece_calibrated": round(expected_calibration_error(softmax(logits, temperature), y), 4),
+        }
+    card.update(temperature=round(temperature, 4), parity_max_abs_diff=max_diff, metrics=metrics)
+    out.with_suffix(".json").write_text(json.dumps(card, indent=2))
+    return ExportResult(out, max_diff, card)

@@ -1,0 +1,62 @@
+"""Emotion classifier architectures, registered by name.
+
+Every net takes raw grayscale pixels (N x 1 x H x W float32 in [0, 255]) and normalises them itself,
+so the exported ONNX graph carries its own preprocessing and inference cannot drift from training.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import torch
+from torch import nn
+
+__all__ = ["NETS", "build_net", "PIXEL_MEAN", "PIXEL_STD"]
+
+PIXEL_MEAN = 0.5077  # FER2013 train-set mean of pixels / 255
+PIXEL_STD = 0.2550
+
+
+class Normalize(nn.Module):
+    """Scale raw pixels to zero mean and unit variance with fixed constants."""
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return (x / 255.0 - PIXEL_MEAN) / PIXEL_STD
+
+
+def _conv_bn(c_in: int, c_out: int) -> list[nn.Module]:
+    return [nn.Conv2d(c_in, c_out, 3, padding=1, bias=False), nn.BatchNorm2d(c_out), nn.ReLU(inplace=True)]
+
+
+class VGGNet(nn.Module):
+    """A VGG-style net: stages of ``depth`` 3x3 conv-BN-ReLU layers, each stage ending in 2x2 max-pooling."""
+
+    def __init__(self, widths: tuple[int, ...], num_classes: int = 7, depth: int = 2, dropout: float = 0.3):
+        super().__init__()
+        layers: list[nn.Module] = [Normalize()]
+        c_in = 1
+        for width in widths:
+            for i in range(depth):
+                layers += _conv_bn(c_in if i == 0 else width, width)
+            layers.append(nn.MaxPool2d(2))
+            c_in = width
+        self.features = nn.Sequential(*layers)
+        self.head = nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Dropout(dropout), nn.Linear(c_in, num_classes))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.head(self.features(x))
+
+
+NETS: dict[str, Callable[[int], nn.Module]] = {
+    "vgg-tiny": lambda n: VGGNet((8, 16, 32, 64), n, depth=1),
+    "vgg-s": lambda n: VGGNet((32, 64, 128, 256), n),
+    "vgg-m": lambda n: VGGNet((48, 96, 192, 384), n),
+    "vgg-l": lambda n: VGGNet((64, 128, 256, 512), n),
+}
+
+
+def build_net(name: str, num_classes: int = 7) -> nn.Module:
+    """Build a registered net by name; raises ValueError naming the known nets otherwise."""
+    if name not in NETS:
+        raise ValueError(f"unknown net {name!r}; known nets: {', '.join(NETS)}")
+    return NETS[name](num_classes)

@@ -1,0 +1,116 @@
+"""The Analyzer: detect, align and classify every face in an image, a folder or a stream."""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+import numpy as np
+
+from emolens.types import Emotion, Face, FrameResult, Prediction
+from emolens.vision.align import align_faces
+from emolens.vision.classify import EmotionClassifier, OnnxClassifier
+from emolens.vision.detect import FaceDetector, MediaPipeDetector, make_detector
+from emolens.vision.io import MAX_PIXELS, Frame, ImageInput, VideoSource, list_images, read_image
+from emolens.vision.track import Tracker
+
+__all__ = ["Analyzer"]
+
+log = logging.getLogger(__name__)
+
+
+class Analyzer:
+    """Faces and emotions from images and streams.
+
+    >>> faces = Analyzer().analyze("photo.jpg")          # doctest: +SKIP
+    >>> [(f.label, f.confidence) for f in faces]          # doctest: +SKIP
+
+    ``detector`` is a FaceDetector or a name ("mediapipe", "haar"); ``model`` a path to an .onnx model
+    with its card, or a classifier; ``small_faces`` makes still images also scan 320 px tiles for faces
+    down to ~20 px (several detector passes instead of one); ``smoothing`` is the tracker's weight of the past in streams.
+    """
+
+    def __init__(
+        self,
+        detector: FaceDetector | str = "mediapipe",
+        model: EmotionClassifier | str | os.PathLike[str] | None = None,
+        min_face_score: float = 0.5,
+        small_faces: bool = True,
+        smoothing: float = 0.6,
+        max_pixels: int = MAX_PIXELS,
+        threads: int = 0,
+    ):
+        if isinstance(detector, str):
+            options: dict[str, object] = {"min_score": min_face_score} if detector == "mediapipe" else {}
+            detector = make_detector(detector, **options)
+        self.detector = detector
+        self._tiled = MediaPipeDetector(min_face_score, tile_px=320) if small_faces and detector.name == "mediapipe" else None
+        self.classifier: EmotionClassifier = (
+            model if hasattr(model, "predict_proba") else OnnxClassifier(model, threads=threads)  # type: ignore[arg-type]
+        )
+        self.smoothing = smoothing
+        self.max_pixels = max_pixels
+
+    @property
+    def labels(self) -> tuple[Emotion, ...]:
+        return self.classifier.card.labels
+
+    def _predict(self, image: np.ndarray, faces: list[Face]) -> tuple[list[Face], np.ndarray]:
+        crops = align_faces(image, faces, self.classifier.card.input_size)
+        return faces, self.classifier.predict_proba(crops)
+
+    def _prediction(self, face: Face, probs: np.ndarray, track_id: int | None = None) -> Prediction:
+        best = int(np.argmax(probs))
+        card = self.classifier.card
+        return Prediction(
+            face=face,
+            probabilities={e: float(p) for e, p in zip(card.labels, probs, strict=True)},
+            label=card.labels[best],
+            confidence=float(probs[best]),
+            model=card.name,
+            model_version=card.version,
+            track_id=track_id,
+        )
+
+    def analyze(self, image: ImageInput) -> list[Prediction]:
+        """Every face in one image (path, encoded bytes or BGR array), largest first; [] when none."""
+        pixels = read_image(image, self.max_pixels)
+        detector = self._tiled or self.detector
+        faces = sorted(detector.detect(pixels), key=lambda f: f.bbox.area, reverse=True)
+        faces, probs = self._predict(pixels, faces)
+        return [self._prediction(f, p) for f, p in zip(faces, probs, strict=True)]
+
+    def analyze_folder(self, folder: str | os.PathLike[str]) -> Iterator[tuple[Path, list[Prediction]]]:
+        """(path, predictions) for every image under a folder; unreadable files are logged and skipped."""
+        from emolens.errors import InvalidImageError
+
+        for path in list_images(folder):
+            try:
+                yield path, self.analyze(path)
+            except InvalidImageError as exc:
+                log.warning("skipping %s: %s", path, exc)
+
+    def analyze_frame(self, frame: Frame, tracker: Tracker) -> FrameResult:
+        """Predictions for one frame of a stream, matched to ``tracker``'s tracks and smoothed."""
+        faces = self.detector.detect(frame.image)
+        faces, probs = self._predict(frame.image, faces)
+        tracks = tracker.update([f.bbox for f in faces], probs, frame.timestamp_s)
+        predictions = [self._prediction(f, t.probabilities, t.track_id) for f, t in zip(faces, tracks, strict=True)]
+        height, width = frame.image.shape[:2]
+        return FrameResult(frame.index, frame.timestamp_s, predictions, (width, height))
+
+    def new_tracker(self) -> Tracker:
+        """A tracker with this analyzer's smoothing, for a new stream."""
+        return Tracker(smoothing=self.smoothing)
+
+    def analyze_frames(self, frames: Iterable[Frame], tracker: Tracker | None = None) -> Iterator[FrameResult]:
+        """Predictions per frame with stable track ids and smoothed probabilities."""
+        tracker = tracker or self.new_tracker()
+        for frame in frames:
+            yield self.analyze_frame(frame, tracker)
+
+    def analyze_stream(self, source: str | int | os.PathLike[str], every: int = 1) -> Iterator[FrameResult]:
+        """Predictions per frame of a video file, camera index or RTSP/HTTP URL (one frame in ``every``)."""
+        yield from self.analyze_frames(VideoSource(source, every=every))

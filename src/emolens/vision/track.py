@@ -1,0 +1,75 @@
+"""Face tracking across frames: stable ids by box overlap, and per-track smoothing of probabilities."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from scipy.optimize import linear_sum_assignment
+
+from emolens.types import BBox
+
+__all__ = ["Track", "Tracker"]
+
+
+@dataclass
+class Track:
+    """One face followed over frames: its id, last box, smoothed probabilities and timeline."""
+
+    track_id: int
+    bbox: BBox
+    probabilities: np.ndarray
+    missed: int = 0
+    hits: int = 1
+    timeline: list[tuple[float, int]] = field(default_factory=list)
+
+
+class Tracker:
+    """Matches each frame's boxes to existing tracks (Hungarian matching on IoU) and smooths probabilities.
+
+    ``smoothing`` in [0, 1) is the weight of the past in the exponential moving average: 0 disables it,
+    0.6 settles a still face within a few frames, higher values react more slowly to real changes.
+    ``max_missed`` frames without a match end a track; ``min_iou`` is the least overlap to match.
+    """
+
+    def __init__(self, smoothing: float = 0.6, min_iou: float = 0.3, max_missed: int = 10):
+        if not 0 <= smoothing < 1:
+            raise ValueError(f"smoothing must be in [0, 1), got {smoothing}")
+        self.smoothing = smoothing
+        self.min_iou = min_iou
+        self.max_missed = max_missed
+        self.tracks: list[Track] = []
+        self._next_id = 1
+
+    def update(self, boxes: list[BBox], probabilities: np.ndarray, timestamp_s: float = 0.0) -> list[Track]:
+        """Assign each box a track (in the order given) and return those tracks with smoothed probabilities."""
+        assigned: list[Track | None] = [None] * len(boxes)
+        if self.tracks and boxes:
+            iou = np.array([[t.bbox.iou(b) for b in boxes] for t in self.tracks])
+            rows, cols = linear_sum_assignment(-iou)
+            for r, c in zip(rows, cols, strict=True):
+                if iou[r, c] >= self.min_iou:
+                    assigned[c] = self.tracks[r]
+        matched_ids = {id(t) for t in assigned if t is not None}
+        for track in self.tracks:
+            if id(track) not in matched_ids:
+                track.missed += 1
+        self.tracks = [t for t in self.tracks if t.missed <= self.max_missed]
+        for i, box in enumerate(boxes):
+            track = assigned[i]
+            if track is None:
+                track = Track(self._next_id, box, probabilities[i].copy())
+                self._next_id += 1
+                self.tracks.append(track)
+            else:
+                track.probabilities = self.smoothing * track.probabilities + (1 - self.smoothing) * probabilities[i]
+                track.bbox, track.missed = box, 0
+                track.hits += 1
+            track.timeline.append((timestamp_s, int(np.argmax(track.probabilities))))
+            assigned[i] = track
+        return [t for t in assigned if t is not None]
+
+    def reset(self) -> None:
+        """Forget every track; ids start again from 1."""
+        self.tracks = []
+        self._next_id = 1
