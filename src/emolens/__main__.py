@@ -1,0 +1,5 @@
+"""`python -m emolens` runs the command line."""
+
+from emolens.cli.main import cli
+
+cli()

@@ -1,0 +1,139 @@
+"""The `emolens` commands, run in-process with click's runner and once as a real console script."""
+
+from __future__ import annotations
+
+import csv
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from emolens.cli.main import cli
+from emolens.vision.classify import ModelCard, default_model_path
+
+
+@pytest.fixture()
+def photo(tmp_path: Path, astronaut_bgr: np.ndarray) -> Path:
+    path = tmp_path / "photo.jpg"
+    cv2.imwrite(str(path), astronaut_bgr)
+    return path
+
+
+def run(*args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(cli, list(args))
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_predict_json_and_annotated_output(tmp_path: Path, photo: Path) -> None:
+    out = tmp_path / "annotated.jpg"
+    code, stdout, _ = run("predict", str(photo), "--json", "--out", str(out))
+    assert code == 0
+    payload = json.loads(stdout)
+    faces = payload["images"][0]["faces"]
+    assert len(faces) == 1 and faces[0]["label"] == "happy"
+    assert payload["model"] == "emolens-fer-vgg-m"
+    annotated = cv2.imread(str(out))
+    assert annotated.shape == (512, 512, 3)
+    assert np.abs(annotated.astype(int) - cv2.imread(str(photo)).astype(int)).sum() > 0  # something was drawn
+
+
+def test_predict_reports_bad_images_and_keeps_going(tmp_path: Path, photo: Path) -> None:
+    bad = tmp_path / "notes.jpg"
+    bad.write_text("hello")
+    code, stdout, _ = run("predict", str(photo), str(bad), "--json")
+    assert code == 1
+    images = json.loads(stdout)["images"]
+    assert "faces" in images[0] and "not an image" in images[1]["error"]
+    code, _, stderr = run("predict", str(bad))
+    assert code == 2 and "not an image" in stderr and "Traceback" not in stderr
+
+
+def test_video_writes_csv_jsonl_and_annotated_video(tmp_path: Path, moving_face_video: Path) -> None:
+    table, lines, out = tmp_path / "frames.csv", tmp_path / "frames.jsonl", tmp_path / "out.avi"
+    assert run("video", str(moving_face_video), "--csv", str(table), "--out", str(out))[0] == 0
+    rows = list(csv.DictReader(table.open()))
+    assert len(rows) == 20 and {r["track_id"] for r in rows} == {"1"}
+    assert {r["label"] for r in rows} == {"happy"}
+    assert float(rows[0]["p_happy"]) > 0.5
+    capture = cv2.VideoCapture(str(out))
+    assert int(capture.get(cv2.CAP_PROP_FRAME_COUNT)) == 20
+    assert run("video", str(moving_face_video), "--jsonl", str(lines), "--every", "4")[0] == 0
+    frames = [json.loads(line) for line in lines.read_text().splitlines()]
+    assert [f["frame"] for f in frames] == [0, 4, 8, 12, 16]
+    assert frames[0]["faces"][0]["track_id"] == 1
+
+
+def test_video_bad_sources(tmp_path: Path) -> None:
+    code, _, stderr = run("video", str(tmp_path / "missing.mp4"))
+    assert code == 2 and "does not exist" in stderr
+    code, _, stderr = run("video", "x.mp4", "--csv", "a.csv", "--jsonl", "b.jsonl")
+    assert code == 2 and "one of --csv and --jsonl" in stderr
+
+
+def _class_tree(root: Path, astronaut_bgr: np.ndarray) -> Path:
+    """Crops of the astronaut's face in folders with synonym names, one class left without images."""
+    from emolens.vision.align import align_faces
+    from emolens.vision.detect import MediaPipeDetector
+
+    face = align_faces(astronaut_bgr, MediaPipeDetector().detect(astronaut_bgr), 96)[0]
+    for folder, count in {"Happiness": 6, "sadness": 3, "Surprised": 2, "neutral": 0, "bored": 2}.items():
+        (root / folder).mkdir(parents=True)
+        for i in range(count):
+            shifted = np.clip(face.astype(int) + 6 * i, 0, 255).astype(np.uint8)
+            cv2.imwrite(str(root / folder / f"{i}.png"), cv2.resize(shifted, (96 + 8 * i, 96 + 8 * i)))
+    return root
+
+
+def test_evaluate_on_class_folders(tmp_path: Path, astronaut_bgr: np.ndarray) -> None:
+    data = _class_tree(tmp_path / "data", astronaut_bgr)
+    (data / "sadness" / "broken.png").write_bytes(b"\x89PNG broken")
+    code, stdout, _ = run("evaluate", "--data", str(data), "--json")
+    assert code == 0
+    result = json.loads(stdout)
+    assert result["images"] == 11
+    assert 0 <= result["accuracy"] <= 1 and 0 <= result["macro_f1"] <= 1
+    assert result["per_class"]["happy"]["support"] == 6
+    assert result["per_class"]["happy"]["recall"] > 0.5
+    assert "neutral" in result["classes_without_images"]
+    assert len(result["unreadable"]) == 1
+    code, stdout, _ = run("evaluate", "--data", str(data))
+    assert code == 0 and "no images of 'neutral'" in stdout
+
+
+def test_evaluate_refuses_a_wrong_layout(tmp_path: Path) -> None:
+    (tmp_path / "images").mkdir()
+    (tmp_path / "images" / "a.jpg").write_bytes(b"")
+    code, _, stderr = run("evaluate", "--data", str(tmp_path))
+    assert code == 2 and "expected either the Kaggle FER2013 layout" in stderr
+
+
+@pytest.mark.fer2013
+def test_evaluate_on_fer2013_matches_the_model_card(fer2013: Path) -> None:
+    code, stdout, _ = run("evaluate", "--data", str(fer2013), "--split", "test", "--json")
+    assert code == 0
+    result = json.loads(stdout)
+    assert result["images"] == 3589
+    card = ModelCard.load(default_model_path().with_suffix(".json"))
+    assert result["accuracy"] == pytest.approx(card.extra["metrics"]["test"]["accuracy"], abs=0.002)
+    assert result["macro_f1"] == pytest.approx(card.extra["metrics"]["test"]["macro_f1"], abs=0.002)
+
+
+def test_bench_reports_every_figure(tmp_path: Path) -> None:
+    code, stdout, _ = run("bench", "--repeat", "5", "--json")
+    assert code == 0
+    result = json.loads(stdout)
+    assert set(result["classifier"]) == {"batch_1", "batch_64"}
+    assert result["classifier"]["batch_1"]["faces_per_s"] > 0
+    assert result["pipeline"]["1 face"]["faces_found_stream"] == 1
+    assert result["pipeline"]["4 faces"]["faces_found_still"] == 4
+
+
+def test_console_script_runs(photo: Path) -> None:
+    done = subprocess.run([sys.executable, "-m", "emolens", "predict", str(photo)], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "face 1" in done.stdout and "happy" in done.stdout
