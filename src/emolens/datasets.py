@@ -18,7 +18,7 @@ import numpy as np
 from emolens.errors import DataLayoutError
 from emolens.types import Emotion, parse_emotion
 
-__all__ = ["Sample", "Split", "SPLITS", "find_samples", "load_faces", "describe_layouts"]
+__all__ = ["SPLITS", "Sample", "Split", "describe_layouts", "find_samples", "load_faces"]
 
 log = logging.getLogger(__name__)
 

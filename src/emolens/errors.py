@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 __all__ = [
+    "DataLayoutError",
     "EmolensError",
     "InvalidImageError",
-    "SourceError",
     "ModelLoadError",
-    "DataLayoutError",
+    "SourceError",
 ]
 
 

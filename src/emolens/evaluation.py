@@ -12,7 +12,7 @@ import numpy as np
 
 from emolens.datasets import Sample, Split, find_samples, load_faces
 from emolens.metrics import ClassReport, classification_report, expected_calibration_error
-from emolens.types import EMOTIONS, Emotion
+from emolens.types import EMOTIONS
 from emolens.vision.classify import EmotionClassifier
 
 __all__ = ["Evaluation", "evaluate_model"]

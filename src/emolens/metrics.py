@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 from typing import Any
 
@@ -67,7 +68,7 @@ def expected_calibration_error(probs: np.ndarray, y_true: np.ndarray, bins: int 
     correct = probs.argmax(1) == y_true
     edges = np.linspace(0, 1, bins + 1)
     ece = 0.0
-    for low, high in zip(edges[:-1], edges[1:], strict=True):
+    for low, high in itertools.pairwise(edges):
         mask = (confidence > low) & (confidence <= high)
         if mask.any():
             ece += mask.mean() * abs(correct[mask].mean() - confidence[mask].mean())

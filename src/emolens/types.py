@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["Emotion", "EMOTIONS", "BBox", "Face", "Prediction", "FrameResult", "parse_emotion"]
+__all__ = ["EMOTIONS", "BBox", "Emotion", "Face", "FrameResult", "Prediction", "parse_emotion"]
 
 
 class Emotion(StrEnum):

@@ -5,10 +5,10 @@ from __future__ import annotations
 import cv2
 import numpy as np
 import pytest
+from tests.conftest import face_grid
 
 from emolens.vision.align import align_faces, alignment_matrix
 from emolens.vision.detect import HaarDetector, MediaPipeDetector, make_detector
-from tests.conftest import face_grid
 
 
 @pytest.fixture(scope="module")
@@ -23,7 +23,7 @@ def test_each_detector_finds_the_astronaut(name: str, astronaut_bgr: np.ndarray)
     face = faces[0]
     x1, y1, x2, y2 = face.bbox.xyxy
     assert 150 < (x1 + x2) / 2 < 280 and 50 < (y1 + y2) / 2 < 200  # her face, not the flag or the helmet
-    (rx, ry), (lx, ly) = face.eyes_xy
+    (rx, ry), (lx, _ly) = face.eyes_xy
     assert x1 <= rx < lx <= x2 and y1 <= ry <= y2
     assert 0 < face.score <= 1
 

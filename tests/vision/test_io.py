@@ -64,7 +64,7 @@ def test_bad_files_give_clear_errors(tmp_path: Path, astronaut_bgr: np.ndarray) 
     empty.write_bytes(b"")
     text = tmp_path / "notes.jpg"
     text.write_text("not an image at all")
-    ok, jpeg = cv2.imencode(".jpg", astronaut_bgr)
+    _ok, jpeg = cv2.imencode(".jpg", astronaut_bgr)
     truncated = tmp_path / "cut.jpg"
     truncated.write_bytes(jpeg.tobytes()[:300])
     half = tmp_path / "half.jpg"

@@ -27,7 +27,7 @@ def test_three_lines_find_the_smiling_astronaut(tmp_path: Path, astronaut_bgr: n
 
 
 def test_every_input_form_gives_the_same_face(analyzer: Analyzer, astronaut_bgr: np.ndarray) -> None:
-    ok, png = cv2.imencode(".png", astronaut_bgr)
+    _ok, png = cv2.imencode(".png", astronaut_bgr)
     gray = cv2.cvtColor(astronaut_bgr, cv2.COLOR_BGR2GRAY)
     rgba = cv2.cvtColor(astronaut_bgr, cv2.COLOR_BGR2BGRA)
     results = [analyzer.analyze(x) for x in (astronaut_bgr, png.tobytes(), gray, rgba)]

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
 
@@ -38,7 +40,7 @@ def test_smoothing_stops_a_still_face_from_flickering() -> None:
     def label_changes(smoothing: float) -> int:
         tracker = Tracker(smoothing=smoothing)
         labels = [int(np.argmax(tracker.update([BBox(0, 0, 10, 10)], f[None].astype(np.float32))[0].probabilities)) for f in frames]
-        return sum(a != b for a, b in zip(labels, labels[1:], strict=False))
+        return sum(a != b for a, b in itertools.pairwise(labels))
 
     assert label_changes(0.0) > 5
     assert label_changes(0.8) < label_changes(0.0) / 3

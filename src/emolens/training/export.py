@@ -18,7 +18,7 @@ from emolens.training.nets import PIXEL_MEAN, PIXEL_STD, build_net
 from emolens.types import EMOTIONS
 from emolens.vision.classify import OnnxClassifier, softmax
 
-__all__ = ["ExportResult", "export_checkpoint", "PARITY_TOLERANCE"]
+__all__ = ["PARITY_TOLERANCE", "ExportResult", "export_checkpoint"]
 
 log = logging.getLogger(__name__)
 

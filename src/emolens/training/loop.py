@@ -7,10 +7,8 @@ import json
 import logging
 import math
 import time
-from dataclasses import asdict
 from pathlib import Path
 
-import numpy as np
 import torch
 import torch.nn.functional as F
 

@@ -11,7 +11,7 @@ from collections.abc import Callable
 import torch
 from torch import nn
 
-__all__ = ["NETS", "build_net", "PIXEL_MEAN", "PIXEL_STD"]
+__all__ = ["NETS", "PIXEL_MEAN", "PIXEL_STD", "build_net"]
 
 PIXEL_MEAN = 0.5077  # FER2013 train-set mean of pixels / 255
 PIXEL_STD = 0.2550

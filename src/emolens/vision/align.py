@@ -14,7 +14,7 @@ import numpy as np
 
 from emolens.types import Face
 
-__all__ = ["CropGeometry", "FER_GEOMETRY", "alignment_matrix", "align_faces"]
+__all__ = ["FER_GEOMETRY", "CropGeometry", "align_faces", "alignment_matrix"]
 
 
 class CropGeometry:

@@ -50,7 +50,7 @@ def annotate(image: np.ndarray, predictions: list[Prediction]) -> np.ndarray:
     out = image.copy()
     scale = max(0.4, min(out.shape[:2]) / 900)
     for pred in predictions:
-        x1, y1, x2, y2 = (int(round(v)) for v in pred.face.bbox.xyxy)
+        x1, y1, x2, y2 = (round(v) for v in pred.face.bbox.xyxy)
         color = COLORS_BGR[pred.label]
         thick = max(1, int(2 * scale))
         cv2.rectangle(out, (x1, y1), (x2, y2), color, thick, cv2.LINE_AA)

@@ -15,7 +15,7 @@ import numpy as np
 from emolens.errors import ModelLoadError
 from emolens.types import BBox, Face
 
-__all__ = ["FaceDetector", "MediaPipeDetector", "HaarDetector", "DETECTORS", "make_detector", "nms"]
+__all__ = ["DETECTORS", "FaceDetector", "HaarDetector", "MediaPipeDetector", "make_detector", "nms"]
 
 log = logging.getLogger(__name__)
 

@@ -16,7 +16,7 @@ from PIL import Image, UnidentifiedImageError
 from emolens.datasets import IMAGE_SUFFIXES
 from emolens.errors import InvalidImageError, SourceError
 
-__all__ = ["ImageInput", "MAX_PIXELS", "read_image", "to_bgr", "list_images", "Frame", "VideoSource"]
+__all__ = ["MAX_PIXELS", "Frame", "ImageInput", "VideoSource", "list_images", "read_image", "to_bgr"]
 
 log = logging.getLogger(__name__)
 
