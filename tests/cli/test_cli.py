@@ -137,3 +137,16 @@ def test_console_script_runs(photo: Path) -> None:
     done = subprocess.run([sys.executable, "-m", "emolens", "predict", str(photo)], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert "face 1" in done.stdout and "happy" in done.stdout
+
+
+def test_video_small_faces_finds_every_face_of_a_group(tmp_path: Path, astronaut_bgr: np.ndarray) -> None:
+    from tests.conftest import face_grid, write_video
+
+    group = write_video(tmp_path / "group.avi", [face_grid(astronaut_bgr, 4, 3, tile_px=160)] * 3)
+    counts = {}
+    for flag in ([], ["--small-faces"]):
+        lines = tmp_path / f"faces{len(flag)}.jsonl"
+        assert run("video", str(group), "--jsonl", str(lines), *flag)[0] == 0
+        counts[bool(flag)] = [len(json.loads(x)["faces"]) for x in lines.read_text().splitlines()]
+    assert counts[True] == [12, 12, 12]
+    assert max(counts[False]) < 12

@@ -41,13 +41,14 @@ def csv_rows(result: FrameResult) -> list[dict[str, object]]:
 @click.option("--jsonl", "jsonl_path", type=click.Path(path_type=Path), help="One JSON object per frame.")
 @click.option("--every", type=click.IntRange(min=1), default=1, show_default=True, help="Analyse one frame in N.")
 @click.option("--smoothing", type=click.FloatRange(0, 0.99), default=0.6, show_default=True, help="Weight of the past in per-track smoothing (0: off).")
+@click.option("--small-faces", is_flag=True, help="Also scan tiles for faces under ~60 px (slower detection).")
 @analyzer_options
 def command(source: str, out: Path | None, csv_path: Path | None, jsonl_path: Path | None, every: int, smoothing: float,
-            model: str | None, detector: str, min_face_score: float) -> None:
+            small_faces: bool, model: str | None, detector: str, min_face_score: float) -> None:
     """Analyse SOURCE: a video file, a camera index (0) or an RTSP/HTTP URL."""
     if csv_path and jsonl_path:
         raise click.UsageError("choose one of --csv and --jsonl")
-    analyzer = build_analyzer(model, detector, min_face_score, smoothing=smoothing, small_faces=False)
+    analyzer = build_analyzer(model, detector, min_face_score, smoothing=smoothing, small_faces_in_streams=small_faces)
     video = VideoSource(source, every=every)
     total = (video.frame_count + every - 1) // every if video.frame_count else None
     writer, table, frames, faces = None, None, 0, 0
