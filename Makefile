@@ -1,4 +1,4 @@
-# emolens: `make run` starts the main job, `make test` runs every test. Both set up .venv first.
+# emolens: `make run` starts the web app (SQLite, shipped model), `make test` runs every test. Both set up .venv first.
 PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
@@ -17,7 +17,7 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/emolens predict $(or $(IMAGE),docs/sample.jpg) --out annotated.jpg
+	$(BIN)/emolens serve --host $(or $(HOST),127.0.0.1) --port $(or $(PORT),8000)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
