@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import csv
 import logging
-from datetime import datetime
+from dataclasses import replace
+from datetime import UTC, datetime
 from pathlib import Path
 
-from emolens.errors import StorageError
+from sqlalchemy.exc import SQLAlchemyError
+
+from emolens.errors import SessionNotFoundError, StorageError
 from emolens.storage import ObservationFilter, ObservationIn, ObservationRecord, SessionRecord, Store
 from emolens.types import EMOTIONS, Prediction
 
@@ -34,7 +37,8 @@ class SessionRecorder:
     """Opens a session in ``store`` and stores every observation, ``batch`` at a time.
 
     A failed write keeps the batch for the next try, so a briefly locked database loses nothing;
-    ``close`` makes a last try and writes what still failed to ``fallback_csv``.
+    ``close`` makes a last try and writes what still failed to ``fallback_csv``. A session deleted
+    elsewhere (say, from the web app) while it runs stops being stored: the deletion is respected.
     """
 
     def __init__(self, store: Store, scenario: str, batch: int = 64):
@@ -42,6 +46,7 @@ class SessionRecorder:
         self.batch = batch
         self.session: SessionRecord = store.create_session(scenario, SOURCE)
         self.stored = 0
+        self.deleted = False
         self._pending: list[ObservationIn] = []
 
     @property
@@ -50,6 +55,8 @@ class SessionRecorder:
 
     def add(self, predictions: list[Prediction], when: datetime) -> None:
         """Queue one frame's faces (``when`` is the frame's time, timezone-aware) and write a full batch."""
+        if self.deleted:
+            return
         self._pending.extend(_observation(p, when) for p in predictions)
         if len(self._pending) >= self.batch:
             self.flush()
@@ -60,7 +67,11 @@ class SessionRecorder:
             return True
         try:
             self.stored += self.store.add_observations(self.session_id, self._pending)
-        except StorageError as exc:
+        except SessionNotFoundError:
+            log.warning("session %s was deleted elsewhere: its observations are no longer stored", self.session_id)
+            self.deleted, self._pending = True, []
+            return True
+        except (StorageError, SQLAlchemyError) as exc:
             log.warning("could not store %d observations yet (%s); will retry", len(self._pending), exc)
             return False
         self._pending = []
@@ -76,7 +87,13 @@ class SessionRecorder:
         if not self.flush():
             write_csv(fallback_csv, [_unsaved_record(self.session_id, o) for o in self._pending])
             log.error("%d observations could not be stored; they are in %s", len(self._pending), fallback_csv)
-        self.session = self.store.end_session(self.session_id)
+        if self.deleted:
+            return replace(self.session, ended_at=datetime.now(UTC), observation_count=0)
+        try:
+            self.session = self.store.end_session(self.session_id)
+        except (StorageError, SQLAlchemyError) as exc:
+            log.error("could not mark session %s ended (%s)", self.session_id, exc)
+            self.session = replace(self.session, ended_at=datetime.now(UTC), observation_count=self.stored)
         return self.session
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections import Counter, deque
 from collections.abc import Iterable, Mapping
 
@@ -78,7 +79,7 @@ class LiveStats:
         start = self._last_s - self.window_s
         width = self.window_s / buckets
         for time_s, label in self._recent:
-            index = min(buckets - 1, max(0, int((time_s - start) / width)))
+            index = min(buckets - 1, max(0, math.ceil((time_s - start) / width) - 1))  # slices are (a, b]
             out[index][label] += 1
         return out
 
