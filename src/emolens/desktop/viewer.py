@@ -19,6 +19,7 @@ from emolens.desktop.panel import PanelInfo, compose
 from emolens.desktop.recorder import SOURCE, SessionRecorder, write_csv
 from emolens.desktop.stats import FpsMeter, LiveStats
 from emolens.desktop.summary import SessionSummary, summarize
+from emolens.errors import SourceError
 from emolens.types import FrameResult
 from emolens.vision.annotate import annotate
 from emolens.vision.io import Frame, VideoSource
@@ -85,34 +86,42 @@ class LiveViewer:
         if self.options.window:
             cv2.namedWindow(WINDOW, cv2.WINDOW_AUTOSIZE)
         self._clock_origin = self._last_frame_s = time.monotonic()
+        failure: SourceError | None = None
         try:
             while not self.quit:
                 self._step(frames)
         except KeyboardInterrupt:
             self.notify("interrupted: saving the session")
+        except SourceError as exc:
+            failure = exc
+            self.notify(f"the source failed: {exc}; saving the session")
         finally:
             self.source.close()
             if self.options.window:
                 cv2.destroyWindow(WINDOW)
-        return self.finish()
+        summary = self.finish()
+        if failure is not None and summary.frames == 0:
+            raise failure
+        return summary
 
     def _step(self, frames: Iterator[Frame]) -> None:
-        delay_ms = 30
+        fresh = False
         if not (self.paused or self.ended):
             frame = next(frames, None)
+            fresh = frame is not None
             if frame is None:
                 self.ended = True
                 self.quit = not self.options.window
                 self.notify("end of source" + (": press q to quit and save" if self.options.window else ""))
             else:
-                delay_ms = self._process(frame)
+                self._process(frame)
         if self.options.window and not self.quit:
             self._show()
-            self._handle(action_for_key(cv2.waitKey(delay_ms)))
+            self._handle(action_for_key(cv2.waitKey(self._wait_ms() if fresh else 30)))
             if cv2.getWindowProperty(WINDOW, cv2.WND_PROP_VISIBLE) < 1:
                 self.quit = True
 
-    def _process(self, frame: Frame) -> int:
+    def _process(self, frame: Frame) -> None:
         result = self.analyzer.analyze_frame(frame, self._tracker)
         time_s = frame.timestamp_s if self.is_file else self._live_seconds()
         when = self.started_at + timedelta(seconds=time_s)
@@ -124,14 +133,13 @@ class LiveViewer:
         now = self._last_frame_s = time.monotonic()
         self.fps.tick(now)
         self._shown = (frame.image, result)
-        return self._pace_ms(frame, now)
 
-    def _pace_ms(self, frame: Frame, now: float) -> int:
-        """How long to wait for keys after this frame: until the frame's due time for a paced file, else 1 ms."""
-        if not (self.is_file and self.options.realtime):
+    def _wait_ms(self) -> int:
+        """How long to wait for keys after a new frame: until the next frame is due for a paced file, else 1 ms."""
+        if not (self.is_file and self.options.realtime and self._shown):
             return 1
-        due = self._clock_origin + frame.timestamp_s + 1 / self.source.fps
-        return max(1, int((due - now) * 1000))
+        due = self._clock_origin + self._shown[1].timestamp_s + 1 / self.source.fps
+        return max(1, int((due - time.monotonic()) * 1000))
 
     def _live_seconds(self) -> float:
         return time.monotonic() - self._clock_origin
