@@ -32,9 +32,9 @@ def cli(verbose: int) -> None:
 
 
 def _register() -> None:
-    from emolens.cli import bench, evaluate, predict, serve, video
+    from emolens.cli import bench, evaluate, live, predict, serve, video
 
-    for module in (predict, video, evaluate, bench, serve):
+    for module in (predict, video, live, evaluate, bench, serve):
         cli.add_command(module.command)
 
 

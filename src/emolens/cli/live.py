@@ -1,0 +1,65 @@
+"""`emolens live`: the desktop live viewer (window, statistics, keys), stored as a "desktop" session."""
+
+from __future__ import annotations
+
+import signal
+from pathlib import Path
+from types import FrameType
+
+import click
+
+from emolens.cli.options import analyzer_options, build_analyzer
+
+__all__ = ["command"]
+
+
+def _interrupt(_signum: int, _frame: FrameType | None) -> None:
+    raise KeyboardInterrupt  # a terminated session still stores its observations and writes its summary
+
+
+def _weights(text: str | None) -> dict[str, float] | None:
+    if not text:
+        return None
+    from emolens.analytics import parse_weights
+
+    try:
+        return parse_weights(text)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--weights") from exc
+
+
+@click.command("live")
+@click.option("--source", default="0", show_default=True, help="Camera index, video file or RTSP/HTTP URL.")
+@click.option("--scenario", default="Online Class", show_default=True,
+              help="Interview, Exam, Public Speaking, Online Class, Meeting, or a name of your own.")
+@click.option("--db", help="Database URL or SQLite file (default: $EMOLENS_DB, else the data folder's emolens.db).")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default="emolens-live",
+              show_default=True, help="Folder for each session's summary, screenshots and CSV exports.")
+@click.option("--no-window", is_flag=True, help="No window (for machines without a display): run to the end or Ctrl+C.")
+@click.option("--fast", is_flag=True, help="Play a video file as fast as analysis allows instead of at its frame rate.")
+@click.option("--save-faces", type=click.Path(file_okay=False, path_type=Path),
+              help="Save face crops into this folder, one subfolder per emotion (off by default: privacy).")
+@click.option("--save-every", type=click.IntRange(min=1), default=25, show_default=True,
+              help="With --save-faces: one frame in N.")
+@click.option("--smoothing", type=click.FloatRange(0, 0.99), default=0.6, show_default=True,
+              help="Weight of the past in per-face smoothing.")
+@click.option("--weights", help="Confidence-score weights, e.g. happy=2,neutral=2,sad=-1,angry=-2 (others -2).")
+@analyzer_options
+def command(source: str, scenario: str, db: str | None, out_dir: Path, no_window: bool, fast: bool,
+            save_faces: Path | None, save_every: int, smoothing: float, weights: str | None, model: str | None,
+            detector: str, min_face_score: float) -> None:
+    """Watch SOURCE live: face boxes, emotions, statistics, a 10 s trend and FPS, stored for the web app.
+
+    Keys: q quit and save, s screenshot, e export CSV, r reset statistics, SPACE pause and resume.
+    """
+    from emolens.desktop import LiveOptions, run_live
+
+    options = LiveOptions(scenario=scenario, out_dir=out_dir, window=not no_window, realtime=not fast,
+                          save_faces=save_faces, save_every=save_every, weights=_weights(weights))
+    analyzer = build_analyzer(model, detector, min_face_score, smoothing=smoothing, small_faces=False)
+    previous = signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        summary = run_live(source, options, db=db, analyzer=analyzer, notify=lambda line: click.echo(line, err=True))
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    click.echo(summary.to_text())

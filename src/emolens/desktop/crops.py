@@ -1,0 +1,76 @@
+"""Optional saving of face crops, one folder per emotion (off unless the user turns it on: privacy)."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from emolens.errors import EmolensError
+from emolens.types import Prediction
+
+__all__ = ["FaceCropSaver", "crop_name"]
+
+log = logging.getLogger(__name__)
+
+
+def crop_name(prediction: Prediction, when: datetime) -> str:
+    """``<emotion>_<confidence %>_<YYYYmmdd_HHMMSS_micro>[_t<track>].jpg``.
+
+    For example ``happy_97.3_20240223_143012_123456_t1.jpg``.
+    """
+    track = f"_t{prediction.track_id}" if prediction.track_id is not None else ""
+    stamp = when.strftime("%Y%m%d_%H%M%S_%f")
+    return f"{prediction.label.value}_{prediction.confidence * 100:.1f}_{stamp}{track}.jpg"
+
+
+class FaceCropSaver:
+    """Saves every face of one frame in ``every`` into ``folder/<emotion>/``.
+
+    ``margin`` widens each box by that fraction of its size on every side, so the crop shows the whole face.
+    """
+
+    def __init__(self, folder: str | Path, every: int = 25, margin: float = 0.15):
+        if every < 1:
+            raise ValueError(f"every must be >= 1 frame, got {every}")
+        self.folder = Path(folder)
+        self.every = every
+        self.margin = margin
+        self.saved = 0
+        self._seen = 0
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise EmolensError(f"cannot create the face folder {self.folder}: {exc}; choose a writable folder") from exc
+
+    def offer(self, image: np.ndarray, predictions: list[Prediction], when: datetime) -> list[Path]:
+        """Count one frame; on every ``every``-th, save its faces and return their paths."""
+        self._seen += 1
+        if (self._seen - 1) % self.every:
+            return []
+        return [path for p in predictions if (path := self._save(image, p, when)) is not None]
+
+    def _save(self, image: np.ndarray, prediction: Prediction, when: datetime) -> Path | None:
+        face = self._cut(image, prediction)
+        if face is None:
+            return None
+        path = self.folder / prediction.label.value / crop_name(prediction, when)
+        path.parent.mkdir(exist_ok=True)
+        if not cv2.imwrite(str(path), face):
+            log.warning("could not write the face crop %s", path)
+            return None
+        self.saved += 1
+        return path
+
+    def _cut(self, image: np.ndarray, prediction: Prediction) -> np.ndarray | None:
+        box = prediction.face.bbox
+        dx, dy = box.width * self.margin, box.height * self.margin
+        height, width = image.shape[:2]
+        x1, y1 = max(0, int(box.x1 - dx)), max(0, int(box.y1 - dy))
+        x2, y2 = min(width, round(box.x2 + dx)), min(height, round(box.y2 + dy))
+        if x2 <= x1 or y2 <= y1:
+            return None
+        return image[y1:y2, x1:x2]

@@ -1,0 +1,51 @@
+"""Putting a live session together: source, analyzer, store and viewer."""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from emolens.desktop.recorder import SessionRecorder
+from emolens.desktop.summary import SessionSummary
+from emolens.desktop.viewer import LiveOptions, LiveViewer
+from emolens.errors import EmolensError
+from emolens.storage import Store, resolve_db_url
+from emolens.vision.io import VideoSource
+from emolens.vision.pipeline import Analyzer
+
+__all__ = ["check_display", "is_file_source", "run_live"]
+
+log = logging.getLogger(__name__)
+
+
+def is_file_source(source: str) -> bool:
+    """True for a video file path (not a camera index, not a URL)."""
+    return not source.isdigit() and "://" not in source
+
+
+def check_display() -> None:
+    """Raise a clear error where no window can open (OpenCV's Qt would abort the process instead)."""
+    if sys.platform.startswith("linux") and not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
+        raise EmolensError("no display to open a window on ($DISPLAY is not set): add --no-window, "
+                           "or run under a virtual display (xvfb-run emolens live ...)")
+
+
+def run_live(source: str, options: LiveOptions, db: str | None = None, analyzer: Analyzer | None = None,
+             notify: Callable[[str], None] = log.info) -> SessionSummary:
+    """Run one live session over ``source`` (camera index, video file or URL), stored in ``db``; its summary."""
+    if options.window:
+        check_display()
+    video = VideoSource(source)
+    analyzer = analyzer or Analyzer(small_faces=False)
+    store = Store(resolve_db_url(db))
+    try:
+        recorder = SessionRecorder(store, options.scenario)
+        viewer = LiveViewer(analyzer, video, recorder, options, notify=notify, is_file=is_file_source(source))
+        notify(f"session {recorder.session_id} ({options.scenario}); files go to {Path(viewer.folder)}")
+        return viewer.run()
+    finally:
+        video.close()
+        store.close()

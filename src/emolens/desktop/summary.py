@@ -1,0 +1,87 @@
+"""The session summary shown on quit: built from the whole session's statistics, saved as JSON and text."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from emolens.analytics import confidence_score
+from emolens.desktop.stats import LiveStats
+
+__all__ = ["SessionSummary", "summarize"]
+
+
+@dataclass(frozen=True)
+class SessionSummary:
+    """What one live session saw; ``files`` names every file the session wrote, by kind."""
+
+    session_id: str
+    scenario: str
+    source: str
+    started_at: str
+    ended_at: str
+    duration_s: float
+    frames: int
+    observations: int
+    stored_observations: int
+    max_faces: int
+    fps_mean: float
+    emotion_counts: dict[str, int]
+    emotion_shares: dict[str, float]
+    dominant: str | None
+    mean_confidence: float | None
+    confidence_score: float | None
+    resets: int
+    database: str
+    files: dict[str, list[str]] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def to_text(self) -> str:
+        """A readable block for the terminal and summary.txt."""
+        lines = [
+            "SESSION SUMMARY",
+            f"  session      {self.session_id} ({self.scenario}, source {self.source})",
+            f"  time         {self.started_at} .. {self.ended_at} ({self.duration_s:.1f} s)",
+            f"  frames       {self.frames} at {self.fps_mean:.1f} FPS, up to {self.max_faces} face(s)",
+            f"  observations {self.observations} ({self.stored_observations} stored in {self.database})",
+        ]
+        mean = "-" if self.mean_confidence is None else f"{self.mean_confidence:.0%}"
+        score = "-" if self.confidence_score is None else f"{self.confidence_score:.0f}/100"
+        lines.append(f"  dominant     {self.dominant or '-'}, mean confidence {mean}, confidence score {score}")
+        for emotion, count in sorted(self.emotion_counts.items(), key=lambda kv: -kv[1]):
+            share = self.emotion_shares[emotion]
+            lines.append(f"    {emotion:<9} {count:>6}  {share:6.1%}  {'#' * round(share * 30)}".rstrip())
+        for kind, paths in self.files.items():
+            lines.extend(f"  {kind:<12} {p}" for p in paths)
+        return "\n".join(lines)
+
+    def save(self, folder: Path) -> tuple[Path, Path]:
+        """Write summary.json and summary.txt into ``folder``; returns both paths."""
+        folder.mkdir(parents=True, exist_ok=True)
+        as_json, as_text = folder / "summary.json", folder / "summary.txt"
+        as_json.write_text(json.dumps(self.to_dict(), indent=2, ensure_ascii=False) + "\n")
+        as_text.write_text(self.to_text() + "\n")
+        return as_json, as_text
+
+
+def summarize(stats: LiveStats, weights: Mapping[str, float] | None = None, **facts: Any) -> SessionSummary:
+    """A summary of ``stats`` (the whole session's) with the session's ``facts`` (id, times, files...)."""
+    counts = {e.value: stats.counts[e] for e in stats.labels}
+    dominant = stats.dominant()
+    mean = stats.mean_confidence
+    return SessionSummary(
+        frames=stats.frames,
+        observations=stats.observations,
+        max_faces=stats.max_faces,
+        emotion_counts=counts,
+        emotion_shares={e.value: round(s, 4) for e, s in stats.shares().items()},
+        dominant=dominant.value if dominant else None,
+        mean_confidence=None if mean is None else round(mean, 4),
+        confidence_score=confidence_score(counts, weights),
+        **facts,
+    )

@@ -1,0 +1,78 @@
+"""LiveViewer without a window on a real video: statistics, stored rows, exports, pause and reset."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import numpy as np
+from tests.desktop.conftest import face_video
+
+from emolens.desktop import LiveOptions, LiveViewer
+from emolens.desktop.panel import PANEL_WIDTH
+from emolens.desktop.recorder import SessionRecorder
+from emolens.storage import ObservationFilter, Store
+from emolens.vision.io import VideoSource
+
+
+def _viewer(tmp_path: Path, store: Store, analyzer, video: Path, **options) -> LiveViewer:
+    opts = LiveOptions(scenario="Exam", out_dir=tmp_path / "out", window=False, **options)
+    return LiveViewer(analyzer, VideoSource(video), SessionRecorder(store, "Exam"), opts, is_file=True)
+
+
+def test_a_session_without_window_is_counted_stored_and_summarised(tmp_path: Path, store: Store, analyzer,
+                                                                    astronaut_bgr: np.ndarray) -> None:
+    video = face_video(tmp_path / "v.avi", astronaut_bgr, 30)
+    viewer = _viewer(tmp_path, store, analyzer, video)
+    summary = viewer.run()
+    assert summary.frames == 30 and summary.observations == 30 and summary.stored_observations == 30
+    assert summary.dominant == max(summary.emotion_counts, key=summary.emotion_counts.get)
+    assert summary.fps_mean > 0 and summary.source == "desktop" and summary.scenario == "Exam"
+    rows = store.query_observations(ObservationFilter(session_id=summary.session_id))
+    assert len(rows) == 30 and {r.source for r in rows} == {"desktop"}
+    # frame times follow the video's clock: 30 frames at 10 FPS span 2.9 s
+    assert (rows[-1].timestamp - rows[0].timestamp).total_seconds() == 2.9
+    saved = json.loads((viewer.folder / "summary.json").read_text())
+    assert saved["session_id"] == summary.session_id and saved["emotion_counts"] == summary.emotion_counts
+    assert "SESSION SUMMARY" in (viewer.folder / "summary.txt").read_text()
+    assert store.get_session(summary.session_id).ended_at is not None
+
+
+def test_keys_actions_export_screenshot_reset_and_pause(tmp_path: Path, store: Store, analyzer,
+                                                         astronaut_bgr: np.ndarray) -> None:
+    video = face_video(tmp_path / "v.avi", astronaut_bgr, 12)
+    viewer = _viewer(tmp_path, store, analyzer, video)
+    frames = iter(viewer.source)
+    for _ in range(5):
+        viewer._step(frames)
+    viewer.toggle_pause()
+    for _ in range(3):
+        viewer._step(frames)  # paused: no frame is read
+    assert viewer.session_stats.frames == 5
+    shot = viewer.screenshot()
+    assert shot is not None and shot.name == "screenshot-001.png"
+    export = viewer.export_csv()
+    with export.open() as handle:
+        assert len(list(csv.DictReader(handle))) == 5
+    viewer.reset()
+    viewer.toggle_pause()
+    viewer._step(frames)
+    assert viewer.view_stats.frames == 1 and viewer.session_stats.frames == 6
+    image = viewer.render()
+    assert image is not None and image.shape == (480, 640 + PANEL_WIDTH, 3)
+    summary = viewer.run()  # the rest of the video
+    assert summary.frames == 12 and summary.resets == 1
+    assert summary.files == {"screenshots": [str(shot)], "csv exports": [str(export)]}
+
+
+def test_face_crops_are_off_by_default_and_saved_when_asked(tmp_path: Path, store: Store, analyzer,
+                                                            astronaut_bgr: np.ndarray) -> None:
+    video = face_video(tmp_path / "v.avi", astronaut_bgr, 10)
+    _viewer(tmp_path, store, analyzer, video).run()
+    assert not list(tmp_path.rglob("*.jpg"))
+    summary = _viewer(tmp_path, store, analyzer, video, save_faces=tmp_path / "faces", save_every=4).run()
+    crops = sorted((tmp_path / "faces").rglob("*.jpg"))
+    assert len(crops) == 3  # frames 1, 5 and 9
+    assert {c.parent.name for c in crops} <= set(summary.emotion_counts)
+    assert sorted(summary.files["face crops"]) == [str(c) for c in crops]
