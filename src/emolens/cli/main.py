@@ -32,10 +32,12 @@ def cli(verbose: int) -> None:
 
 
 def _register() -> None:
-    from emolens.cli import bench, data, evaluate, predict, video
+    from emolens.cli import bench, data, evaluate, predict, train, video
 
     for module in (predict, video, evaluate, bench, data):
         cli.add_command(module.command)
+    cli.add_command(train.train_command)
+    cli.add_command(train.export_command)
 
 
 _register()
