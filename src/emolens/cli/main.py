@@ -32,9 +32,9 @@ def cli(verbose: int) -> None:
 
 
 def _register() -> None:
-    from emolens.cli import bench, data, evaluate, predict, train, video
+    from emolens.cli import bench, data, evaluate, explain, predict, train, video
 
-    for module in (predict, video, evaluate, bench, data):
+    for module in (predict, video, evaluate, bench, data, explain):
         cli.add_command(module.command)
     cli.add_command(train.train_command)
     cli.add_command(train.export_command)

@@ -11,7 +11,9 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
 
-__all__ = ["bar_chart", "confusion_plot", "curves_plot", "image_grid", "reliability_plot", "roc_plot"]
+__all__ = [
+    "activation_grid", "bar_chart", "confusion_plot", "curves_plot", "heatmap_overlay", "image_grid", "reliability_plot", "roc_plot",
+]
 
 
 def _save(fig: plt.Figure, path: Path) -> Path:
@@ -107,4 +109,34 @@ def curves_plot(path: Path, history: Sequence[Mapping[str, float]]) -> Path:
         ax.set_xlabel("epoch")
         ax.set_title("loss" if key == "loss" else "accuracy")
         ax.legend(fontsize=8)
+    return _save(fig, path)
+
+
+def activation_grid(path: Path, layers: Mapping[str, np.ndarray], per_layer: int = 8) -> Path:
+    """Per layer (a row), its ``per_layer`` most active channels' maps (C x h x w each)."""
+    fig, axes = plt.subplots(len(layers), per_layer, figsize=(1.3 * per_layer, 1.4 * len(layers) + 0.3), squeeze=False)
+    for row, (name, maps) in zip(axes, layers.items(), strict=True):
+        top = np.argsort(-maps.mean(axis=(1, 2)))[:per_layer]
+        for ax in row:
+            ax.axis("off")
+        for ax, channel in zip(row, top, strict=False):
+            ax.imshow(maps[channel], cmap="viridis")
+            ax.set_title(f"ch {channel}", fontsize=6)
+        short = name.strip("/").removesuffix("_output_0")
+        row[0].text(-0.15, 0.5, f"{short}\n{maps.shape[1]}x{maps.shape[2]}", transform=row[0].transAxes, ha="right", va="center", fontsize=7)
+    fig.suptitle("activation maps: the most active channels of each layer", fontsize=9)
+    return _save(fig, path)
+
+
+def heatmap_overlay(path: Path, face: np.ndarray, heat: np.ndarray, title: str) -> Path:
+    """The face, the heat map (0..1) and the two overlaid, side by side."""
+    fig, axes = plt.subplots(1, 3, figsize=(7.5, 2.8))
+    axes[0].imshow(face, cmap="gray", vmin=0, vmax=255)
+    axes[1].imshow(heat, cmap="jet", vmin=0, vmax=1)
+    axes[2].imshow(face, cmap="gray", vmin=0, vmax=255)
+    axes[2].imshow(heat, cmap="jet", alpha=0.45, vmin=0, vmax=1)
+    for ax, caption in zip(axes, ("face", "heat map", "overlay"), strict=True):
+        ax.set_title(caption, fontsize=8)
+        ax.axis("off")
+    fig.suptitle(title, fontsize=9)
     return _save(fig, path)
