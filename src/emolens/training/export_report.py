@@ -3,6 +3,7 @@ beside the model and a report folder (reliability before and after the temperatu
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -54,6 +55,7 @@ def export_run(checkpoint: Path, out: Path, data: Path, name: str, version: str,
 
         summary["int8"] = quantize_model(out, data)
         card = {**card, "int8": summary["int8"]}
+        out.with_suffix(".json").write_text(json.dumps(card, indent=2))
     out.with_suffix(".md").write_text(model_card_markdown(card))
     report = Report(out.with_name(f"{out.stem}-report"), f"Export of {checkpoint} to {out.name}")
     _reliability(report, out, data, card)

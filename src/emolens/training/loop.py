@@ -102,7 +102,9 @@ def _train_epoch(run: _Run, data: SplitTensors, epoch: int, weights: torch.Tenso
     """One pass; every process augments the same global batch and trains on its share of it."""
     cfg, rt = run.cfg, run.runtime
     order = epoch_order(data, cfg.sampling, len(run.classes), run.gen)
-    steps = len(order) // cfg.batch_size if rt.world > 1 else math.ceil(len(order) / cfg.batch_size)
+    steps = math.ceil(len(order) / cfg.batch_size)
+    if 0 < len(order) % cfg.batch_size < rt.world:  # a last batch too small to give every process an image
+        steps -= 1
     run.step_model.train()
     loss_sum, correct, seen = 0.0, 0.0, 0.0
     for i in range(steps):
