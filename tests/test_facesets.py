@@ -6,10 +6,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from tests.conftest import synthetic_face, write_kaggle_tree
 
 from emolens.errors import DataLayoutError
 from emolens.facesets import LabelMap, layout_of, load_faceset
-from tests.conftest import synthetic_face, write_kaggle_tree
 
 
 def _write_csv(path: Path, rows: list[tuple[str, str, str]]) -> Path:
@@ -20,10 +20,16 @@ def _write_csv(path: Path, rows: list[tuple[str, str, str]]) -> Path:
 def test_csv_form_gives_splits_labels_and_names_bad_rows(tmp_path: Path) -> None:
     face = synthetic_face(3, 1)
     pixels = " ".join(map(str, face.ravel()))
-    csv = _write_csv(tmp_path / "fer2013.csv", [
-        ("3", pixels, "Training"), ("6", pixels, "PublicTest"), ("0", pixels, "PrivateTest"),
-        ("9", pixels, "Training"), ("2", "1 2 3", "Training"),
-    ])
+    csv = _write_csv(
+        tmp_path / "fer2013.csv",
+        [
+            ("3", pixels, "Training"),
+            ("6", pixels, "PublicTest"),
+            ("0", pixels, "PrivateTest"),
+            ("9", pixels, "Training"),
+            ("2", "1 2 3", "Training"),
+        ],
+    )
     faces = load_faceset(tmp_path)
     assert layout_of(csv) == "csv" and faces.layout == "csv"
     assert faces.labels.tolist() == [3, 6, 0]
@@ -36,14 +42,18 @@ def test_csv_form_gives_splits_labels_and_names_bad_rows(tmp_path: Path) -> None
 
 def test_csv_without_the_columns_shows_the_expected_form(tmp_path: Path) -> None:
     (tmp_path / "data.csv").write_text("label,image\n1,2\n")
-    with pytest.raises(DataLayoutError, match=r"(?s)lacks the columns \[.emotion., .pixels., .usage.\].*fer2013.csv form"):
+    with pytest.raises(
+        DataLayoutError, match=r"(?s)lacks the columns \[.emotion., .pixels., .usage.\].*fer2013.csv form"
+    ):
         load_faceset(tmp_path / "data.csv")
 
 
 def test_broken_layout_shows_the_expected_one(tmp_path: Path) -> None:
     (tmp_path / "pictures").mkdir()
     (tmp_path / "pictures" / "a.jpg").write_bytes(b"x")
-    with pytest.raises(DataLayoutError, match=r"(?s)no labelled images.*ROOT/train/<class>/Training_<id>.jpg.*fer2013.csv"):
+    with pytest.raises(
+        DataLayoutError, match=r"(?s)no labelled images.*ROOT/train/<class>/Training_<id>.jpg.*fer2013.csv"
+    ):
         load_faceset(tmp_path)
 
 

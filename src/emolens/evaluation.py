@@ -97,5 +97,16 @@ def evaluate_model(
     p = np.concatenate(probs)
     absent = [e.value for i, e in enumerate(card.labels) if not (y == i).any()]
     report = classification_report(y, p.argmax(1), card.labels)
-    return Evaluation(report, expected_calibration_error(p, y), len(y), list(faces.unreadable), skipped, absent, p, y,
-                      scored.images, tuple(scored.names), tta)
+    return Evaluation(
+        report,
+        expected_calibration_error(p, y),
+        len(y),
+        list(faces.unreadable),
+        skipped,
+        absent,
+        p,
+        y,
+        scored.images,
+        tuple(scored.names),
+        tta,
+    )

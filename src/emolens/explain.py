@@ -22,7 +22,7 @@ from emolens.errors import InvalidImageError, ModelLoadError
 from emolens.types import Emotion
 from emolens.vision.classify import ModelCard, default_model_path, softmax
 
-__all__ = ["Explanation", "Explainer"]
+__all__ = ["Explainer", "Explanation"]
 
 log = logging.getLogger(__name__)
 
@@ -105,7 +105,9 @@ class Explainer:
         values = self._run(face[None])
         probs = softmax(values[self._outputs[0]], self.card.temperature)[0]
         if target is not None and target not in self.card.labels:
-            raise InvalidImageError(f"the model has no class {target.value!r}; its classes are {[e.value for e in self.card.labels]}")
+            raise InvalidImageError(
+                f"the model has no class {target.value!r}; its classes are {[e.value for e in self.card.labels]}"
+            )
         index = self.card.labels.index(target) if target is not None else int(probs.argmax())
         if self._cam:
             maps = values[self._cam[0]][0]

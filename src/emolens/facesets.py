@@ -57,7 +57,7 @@ def csv_path_of(root: str | Path) -> Path | None:
 
 
 def layout_of(root: str | Path) -> str:
-    """"kaggle", "folders" or "csv"; raises DataLayoutError showing the expected layouts otherwise."""
+    """ "kaggle", "folders" or "csv"; raises DataLayoutError showing the expected layouts otherwise."""
     if csv_path_of(root) is not None:
         return "csv"
     samples = find_samples(root, "all")
@@ -73,7 +73,9 @@ def _read_folders(root: Path, split: Split, size: int, progress: Callable[[int],
         if image is None or image.size == 0:
             unreadable[str(sample.path)] = "not a decodable image"
         else:
-            images[i] = image if image.shape == (size, size) else cv2.resize(image, (size, size), interpolation=cv2.INTER_AREA)
+            images[i] = (
+                image if image.shape == (size, size) else cv2.resize(image, (size, size), interpolation=cv2.INTER_AREA)
+            )
             keep[i] = True
         if progress and i % 1000 == 999:
             progress(1000)
@@ -98,8 +100,9 @@ def _csv_row(row: list[str], columns: dict[str, int], size: int) -> tuple[np.nda
         raise ValueError(f"emotion {label} is outside 0-{len(EMOTIONS) - 1}")
     pixels = np.array(row[columns["pixels"]].split(), dtype=np.float32)
     side = round(len(pixels) ** 0.5)
-    if side * side != len(pixels) or side == 0 or pixels.min() < 0 or pixels.max() > 255:
-        raise ValueError(f"pixels: {len(pixels)} values in {pixels.min() if len(pixels) else 0}..{pixels.max() if len(pixels) else 0}, expected a square image of 0-255")
+    if len(pixels) == 0 or side * side != len(pixels) or pixels.min() < 0 or pixels.max() > 255:
+        low, high = (pixels.min(), pixels.max()) if len(pixels) else (0, 0)
+        raise ValueError(f"pixels: {len(pixels)} values in {low:g}..{high:g}, expected a square image of 0-255")
     image = pixels.reshape(side, side).astype(np.uint8)
     if side != size:
         image = cv2.resize(image, (size, size), interpolation=cv2.INTER_AREA)
@@ -131,7 +134,9 @@ def _read_csv(path: Path, split: Split, size: int, progress: Callable[[int], Non
     return FaceSet(np.stack(images), np.array(labels, np.int64), np.array(splits), names, "csv", unreadable)
 
 
-def load_faceset(root: str | Path, split: Split = "all", size: int = 48, progress: Callable[[int], None] | None = None) -> FaceSet:
+def load_faceset(
+    root: str | Path, split: Split = "all", size: int = 48, progress: Callable[[int], None] | None = None
+) -> FaceSet:
     """Every readable labelled crop of ``split`` as ``size`` x ``size`` grayscale; unreadable ones are listed."""
     if split not in SPLITS:
         raise DataLayoutError(f"unknown split {split!r}; choose one of {', '.join(SPLITS)}")
@@ -154,6 +159,7 @@ class LabelMap:
     @classmethod
     def parse(cls, classes: Sequence[str] | None, relabel: Mapping[str, str] | None = None) -> LabelMap:
         """Build from class names; raises DataLayoutError naming an unknown or unmapped class."""
+
         def emotion(name: str) -> Emotion:
             found = parse_emotion(name)
             if found is None:
@@ -164,7 +170,9 @@ class LabelMap:
         mapping = {emotion(k): emotion(v) for k, v in (relabel or {}).items()}
         strays = [f"{k}->{v}" for k, v in mapping.items() if v not in chosen]
         if strays or len(set(chosen)) != len(chosen):
-            raise DataLayoutError(f"relabel targets must be among the model classes {list(chosen)} once each; got {strays or chosen}")
+            raise DataLayoutError(
+                f"relabel targets must be among the model classes {list(chosen)} once each; got {strays or chosen}"
+            )
         return cls(chosen, mapping)
 
     def apply(self, labels: np.ndarray) -> np.ndarray:

@@ -30,7 +30,12 @@ class ClassReport:
             "accuracy": self.accuracy,
             "macro_f1": self.macro_f1,
             "per_class": {
-                e.value: {"precision": self.precision[e], "recall": self.recall[e], "f1": self.f1[e], "support": self.support[e]}
+                e.value: {
+                    "precision": self.precision[e],
+                    "recall": self.recall[e],
+                    "f1": self.f1[e],
+                    "support": self.support[e],
+                }
                 for e in self.labels
             },
             "confusion": {"labels": [e.value for e in self.labels], "counts": self.confusion.tolist()},
@@ -88,7 +93,9 @@ def roc_curve(scores: np.ndarray, positive: np.ndarray) -> tuple[np.ndarray, np.
     return fpr, tpr, float(np.trapz(tpr, fpr))
 
 
-def reliability_bins(probs: np.ndarray, y_true: np.ndarray, bins: int = 15) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def reliability_bins(
+    probs: np.ndarray, y_true: np.ndarray, bins: int = 15
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Per equal-width confidence bin: mean top-1 confidence, accuracy and image count (the ECE's bins)."""
     confidence = probs.max(1)
     correct = probs.argmax(1) == y_true

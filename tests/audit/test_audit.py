@@ -9,11 +9,11 @@ import cv2
 import numpy as np
 import pytest
 from click.testing import CliRunner
+from tests.conftest import synthetic_face, write_kaggle_tree
 
 from emolens.audit import AuditConfig, run_audit
 from emolens.audit.hashing import hamming_pairs
 from emolens.cli.main import cli
-from tests.conftest import synthetic_face, write_kaggle_tree
 
 
 def test_hamming_pairs_matches_brute_force() -> None:
@@ -35,7 +35,9 @@ def test_hamming_pairs_matches_brute_force() -> None:
 def planted(tmp_path: Path) -> Path:
     """50 distinct crops per split plus: an exact copy train->PublicTest with another label, a slightly
     brightened copy train->PrivateTest, a blank crop, a dark crop and a corrupt file."""
-    root = write_kaggle_tree(tmp_path, {"Training": 10, "PublicTest": 3, "PrivateTest": 3}, classes=("happy", "sad", "angry"))
+    root = write_kaggle_tree(
+        tmp_path, {"Training": 10, "PublicTest": 3, "PrivateTest": 3}, classes=("happy", "sad", "angry")
+    )
     source = next((root / "train" / "happy").glob("*.png"))
     face = cv2.imread(str(source), cv2.IMREAD_GRAYSCALE)
     cv2.imwrite(str(root / "test" / "sad" / "PublicTest_900001.png"), face)
@@ -49,7 +51,10 @@ def planted(tmp_path: Path) -> Path:
 def test_audit_finds_the_planted_problems(planted: Path, tmp_path: Path) -> None:
     findings, report = run_audit(planted, tmp_path / "report", AuditConfig(near_distance=6))
     assert findings.counts["train"]["happy"] == 10 and findings.counts["val"]["sad"] == 4
-    assert findings.exact["groups"] == 1 and findings.exact["held_out_images_with_a_train_copy"] == {"val": 1, "test": 0}
+    assert findings.exact["groups"] == 1 and findings.exact["held_out_images_with_a_train_copy"] == {
+        "val": 1,
+        "test": 0,
+    }
     assert findings.exact["conflicting_label_groups"] == 1
     assert findings.near["held_out_images_with_a_train_copy"] == {"val": 1, "test": 1}
     assert findings.quality["totals"]["nearly_blank"] == 1 and findings.quality["totals"]["under_exposed"] >= 1

@@ -12,6 +12,7 @@ import cv2
 import numpy as np
 import pytest
 from click.testing import CliRunner
+from tests.conftest import write_kaggle_tree
 
 from emolens.cli.main import cli
 from emolens.explain import Explainer
@@ -19,7 +20,6 @@ from emolens.training.config import TrainConfig
 from emolens.training.export import PARITY_TOLERANCE
 from emolens.training.loop import train
 from emolens.vision.classify import OnnxClassifier
-from tests.conftest import write_kaggle_tree
 
 FIVE = ["angry", "fear", "happy", "sad", "surprise"]
 
@@ -29,10 +29,20 @@ def exported(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     """(data, model.onnx): five classes, disgust relabelled as angry, exported with an int8 twin."""
     root = tmp_path_factory.mktemp("export")
     data = write_kaggle_tree(root / "data", {"Training": 12, "PublicTest": 5, "PrivateTest": 5})
-    cfg = TrainConfig(data=str(data), net="vgg-tiny", epochs=2, batch_size=32, bf16=False, threads=1,
-                      classes=tuple(FIVE), relabel={"disgust": "angry"})
+    cfg = TrainConfig(
+        data=str(data),
+        net="vgg-tiny",
+        epochs=2,
+        batch_size=32,
+        bf16=False,
+        threads=1,
+        classes=tuple(FIVE),
+        relabel={"disgust": "angry"},
+    )
     train(cfg, root / "run")
-    result = CliRunner().invoke(cli, ["export", str(root / "run"), "--out", str(root / "model.onnx"), "--int8", "--version", "3"])
+    result = CliRunner().invoke(
+        cli, ["export", str(root / "run"), "--out", str(root / "model.onnx"), "--int8", "--version", "3"]
+    )
     assert result.exit_code == 0, result.output
     return data, root / "model.onnx"
 
@@ -59,7 +69,9 @@ def test_evaluate_report_and_tta_from_onnx(exported: tuple[Path, Path], tmp_path
     figures = json.loads(plain.output)
     assert {"accuracy", "macro_f1", "per_class", "ece"} <= set(figures)
     assert figures["classes_not_in_model"] == {"neutral": 5} and figures["images"] == 30
-    report = runner.invoke(cli, ["evaluate", "--data", str(data), "--model", str(model), "--tta", "--out", str(tmp_path / "ev")])
+    report = runner.invoke(
+        cli, ["evaluate", "--data", str(data), "--model", str(model), "--tta", "--out", str(tmp_path / "ev")]
+    )
     assert report.exit_code == 0, report.output
     data_json = json.loads((tmp_path / "ev" / "report.json").read_text())
     assert data_json["tta"] is True and set(data_json["roc_auc"]) == {*FIVE, "macro"}
@@ -70,7 +82,9 @@ def test_evaluate_report_and_tta_from_onnx(exported: tuple[Path, Path], tmp_path
 def test_explain_crop_with_cam_and_occlusion(exported: tuple[Path, Path], tmp_path: Path) -> None:
     data, model = exported
     crop = next((data / "test" / "happy").glob("*.png"))
-    result = CliRunner().invoke(cli, ["explain", str(crop), "--model", str(model), "--out", str(tmp_path / "ex"), "--target", "sad"])
+    result = CliRunner().invoke(
+        cli, ["explain", str(crop), "--model", str(model), "--out", str(tmp_path / "ex"), "--target", "sad"]
+    )
     assert result.exit_code == 0, result.output
     report = json.loads((tmp_path / "ex" / "report.json").read_text())
     assert report["method"] == "CAM" and report["target"] == "sad" and len(report["layers"]) == 4
@@ -79,7 +93,11 @@ def test_explain_crop_with_cam_and_occlusion(exported: tuple[Path, Path], tmp_pa
     explainer._cam = None  # a graph without a pooled linear head falls back to occlusion
     face = cv2.imread(str(crop), cv2.IMREAD_GRAYSCALE)
     occluded = explainer.explain(face)
-    assert occluded.method == "occlusion" and occluded.heatmap.shape == (48, 48) and 0 <= occluded.heatmap.min() <= occluded.heatmap.max() <= 1
+    assert (
+        occluded.method == "occlusion"
+        and occluded.heatmap.shape == (48, 48)
+        and 0 <= occluded.heatmap.min() <= occluded.heatmap.max() <= 1
+    )
 
 
 def test_explain_a_photo_with_the_shipped_model(astronaut_bgr: np.ndarray, tmp_path: Path) -> None:
@@ -101,7 +119,8 @@ import sys
 sys.modules["torch"] = None  # any import of torch now fails
 from click.testing import CliRunner
 from emolens.cli.main import cli
-r = CliRunner().invoke(cli, ["evaluate", "--data", {str(data)!r}, "--model", {str(model)!r}, "--out", {str(tmp_path / "ev")!r}])
+args = ["--data", {str(data)!r}, "--model", {str(model)!r}, "--out", {str(tmp_path / "ev")!r}]
+r = CliRunner().invoke(cli, ["evaluate", *args])
 assert r.exit_code == 0, (r.output, r.exception)
 r = CliRunner().invoke(cli, ["explain", {str(crop)!r}, "--model", {str(model)!r}, "--out", {str(tmp_path / "ex")!r}])
 assert r.exit_code == 0, (r.output, r.exception)

@@ -13,8 +13,9 @@ from emolens.facesets import load_faceset
 __all__ = ["AuditConfig", "AuditFindings", "audit_faceset", "run_audit"]
 
 
-def run_audit(data: str | Path, out: str | Path, config: AuditConfig | None = None,
-              progress: Callable[[int], None] | None = None) -> tuple[AuditFindings, Path]:
+def run_audit(
+    data: str | Path, out: str | Path, config: AuditConfig | None = None, progress: Callable[[int], None] | None = None
+) -> tuple[AuditFindings, Path]:
     """Audit the data set at ``data`` (any emolens layout) and write the report into ``out``."""
     config = config or AuditConfig()
     faces = load_faceset(data, "all", progress=progress)

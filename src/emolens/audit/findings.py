@@ -63,7 +63,9 @@ def group_stats(groups: np.ndarray, splits: np.ndarray, labels: np.ndarray) -> d
     pair_keys = np.unique(groups[dup] * len(EMOTIONS) + labels[dup])
     label_count = np.bincount(pair_keys // len(EMOTIONS), minlength=len(sizes))
     conflicting = label_count[groups] > 1
-    leaked = {s: int((present["train"][groups] & (splits == s)).sum()) for s in present if s != "train" and "train" in present}
+    leaked = {
+        s: int((present["train"][groups] & (splits == s)).sum()) for s in present if s != "train" and "train" in present
+    }
     return {
         "groups": int((sizes > 1).sum()),
         "images": int(dup.sum()),
@@ -114,9 +116,18 @@ def audit_faceset(faces: FaceSet, config: AuditConfig | None = None) -> AuditFin
     near = duplicate_groups(len(faces), np.concatenate([pairs, exact_pairs]))
     train_labels = faces.labels[faces.splits == ("train" if "train" in faces.splits else faces.splits[0])]
     near_stats = group_stats(near, faces.splits, faces.labels)
-    near_stats.update(max_hamming_bits=config.near_distance, pairs=len(pairs), pairs_by_distance=np.bincount(distances, minlength=config.near_distance + 1).tolist())
+    near_stats.update(
+        max_hamming_bits=config.near_distance,
+        pairs=len(pairs),
+        pairs_by_distance=np.bincount(distances, minlength=config.near_distance + 1).tolist(),
+    )
     return AuditFindings(
-        counts=_counts(faces), class_weights=class_weights(train_labels),
-        exact=group_stats(exact, faces.splits, faces.labels), near=near_stats, quality=quality,
-        groups={"exact": exact, "near": near}, flags=flags, near_pairs=pairs,
+        counts=_counts(faces),
+        class_weights=class_weights(train_labels),
+        exact=group_stats(exact, faces.splits, faces.labels),
+        near=near_stats,
+        quality=quality,
+        groups={"exact": exact, "near": near},
+        flags=flags,
+        near_pairs=pairs,
     )

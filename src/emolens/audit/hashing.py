@@ -48,8 +48,7 @@ def _pairs_in_groups(keys: np.ndarray) -> np.ndarray:
     starts = np.flatnonzero(np.r_[True, sorted_keys[1:] != sorted_keys[:-1]])
     sizes = np.diff(np.r_[starts, len(keys)])
     pairs = [
-        np.stack(np.triu_indices(size, 1), 1) + start
-        for start, size in zip(starts, sizes, strict=True) if size > 1
+        np.stack(np.triu_indices(size, 1), 1) + start for start, size in zip(starts, sizes, strict=True) if size > 1
     ]
     if not pairs:
         return np.zeros((0, 2), np.int64)

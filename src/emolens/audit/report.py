@@ -20,26 +20,51 @@ _SPLIT_NAMES = {"train": "train (Training)", "val": "val (PublicTest)", "test": 
 
 def _counts_section(report: Report, findings: AuditFindings) -> None:
     splits = list(findings.counts)
-    rows = [[e.value, *(findings.counts[s][e.value] for s in splits), findings.class_weights.get(e.value, "-")] for e in EMOTIONS]
+    rows = [
+        [e.value, *(findings.counts[s][e.value] for s in splits), findings.class_weights.get(e.value, "-")]
+        for e in EMOTIONS
+    ]
     rows.append(["total", *(sum(findings.counts[s].values()) for s in splits), ""])
-    bar_chart(report.figure_path("class_distribution"), [e.value for e in EMOTIONS],
-              {_SPLIT_NAMES.get(s, s): [findings.counts[s][e.value] for e in EMOTIONS] for s in splits},
-              "images per class and split", "images")
+    bar_chart(
+        report.figure_path("class_distribution"),
+        [e.value for e in EMOTIONS],
+        {_SPLIT_NAMES.get(s, s): [findings.counts[s][e.value] for e in EMOTIONS] for s in splits},
+        "images per class and split",
+        "images",
+    )
     text = markdown_table(["class", *(_SPLIT_NAMES.get(s, s) for s in splits), "class weight"], rows)
     text += "\n\nClass weights are n / (classes x n_class) on the training images: 1 is an average class."
     report.add("Images per split and class", text, ["class_distribution"])
 
 
 def _duplicates_section(report: Report, findings: AuditFindings) -> None:
-    keys = ["groups", "images", "redundant_copies", "cross_split_groups", "conflicting_label_groups", "conflicting_label_images", "largest_group"]
+    keys = [
+        "groups",
+        "images",
+        "redundant_copies",
+        "cross_split_groups",
+        "conflicting_label_groups",
+        "conflicting_label_images",
+        "largest_group",
+    ]
     rows = [[k.replace("_", " "), findings.exact[k], findings.near[k]] for k in keys]
     for split in findings.exact["held_out_images_with_a_train_copy"]:
-        rows.append([f"{split} images with a copy in train (leakage)", findings.exact["held_out_images_with_a_train_copy"][split],
-                     findings.near["held_out_images_with_a_train_copy"][split]])
-    text = markdown_table(["duplicates", "exact (identical pixels)", f"near (pHash within {findings.near['max_hamming_bits']} bits)"], rows)
-    text += ("\n\nNear-duplicate groups join pairs of perceptual hashes (64-bit DCT pHash) transitively and include the exact"
-             " copies; nearly blank crops are only matched exactly. Pairs by Hamming distance: "
-             f"{findings.near['pairs_by_distance']}.")
+        rows.append(
+            [
+                f"{split} images with a copy in train (leakage)",
+                findings.exact["held_out_images_with_a_train_copy"][split],
+                findings.near["held_out_images_with_a_train_copy"][split],
+            ]
+        )
+    text = markdown_table(
+        ["duplicates", "exact (identical pixels)", f"near (pHash within {findings.near['max_hamming_bits']} bits)"],
+        rows,
+    )
+    text += (
+        "\n\nNear-duplicate groups join pairs of perceptual hashes (64-bit DCT pHash) transitively"
+        " and include the exact copies; nearly blank crops are only matched exactly. Pairs by Hamming distance: "
+        f"{findings.near['pairs_by_distance']}."
+    )
     report.add("Duplicates, leakage and conflicting labels", text, ["near_duplicates"])
 
 
@@ -83,12 +108,17 @@ def _example_figures(report: Report, faces: FaceSet, findings: AuditFindings) ->
     image_grid(report.figure_path("low_quality"), images, titles, 6, "low-quality examples")
 
 
-def write_audit_report(faces: FaceSet, findings: AuditFindings, source: str, out: Path, samples_per_class: int, seed: int) -> Path:
+def write_audit_report(
+    faces: FaceSet, findings: AuditFindings, source: str, out: Path, samples_per_class: int, seed: int
+) -> Path:
     """Write report.md, report.json and the figures of an audit into ``out``; returns report.md."""
     report = Report(out, f"Data audit of {source}")
     total = len(faces) + len(faces.unreadable)
-    report.add("Layout", f"Layout **{faces.layout}**, {total:,} images, {len(faces.unreadable):,} unreadable"
-               + "".join(f"\n- {name}: {why}" for name, why in list(faces.unreadable.items())[:20]))
+    report.add(
+        "Layout",
+        f"Layout **{faces.layout}**, {total:,} images, {len(faces.unreadable):,} unreadable"
+        + "".join(f"\n- {name}: {why}" for name, why in list(faces.unreadable.items())[:20]),
+    )
     _counts_section(report, findings)
     _sample_grid(report, faces, samples_per_class, seed)
     report.add("Samples", "", ["samples"])
@@ -96,8 +126,14 @@ def write_audit_report(faces: FaceSet, findings: AuditFindings, source: str, out
     _duplicates_section(report, findings)
     _quality_section(report, findings)
     report.data = {
-        "source": source, "layout": faces.layout, "images": total, "unreadable": faces.unreadable,
-        "counts": findings.counts, "class_weights": findings.class_weights,
-        "exact_duplicates": findings.exact, "near_duplicates": findings.near, "quality": findings.quality,
+        "source": source,
+        "layout": faces.layout,
+        "images": total,
+        "unreadable": faces.unreadable,
+        "counts": findings.counts,
+        "class_weights": findings.class_weights,
+        "exact_duplicates": findings.exact,
+        "near_duplicates": findings.near,
+        "quality": findings.quality,
     }
     return report.write()

@@ -17,9 +17,19 @@ def command() -> None:
 
 @command.command("audit")
 @click.argument("data", type=click.Path(exists=True, path_type=Path))
-@click.option("--out", required=True, type=click.Path(file_okay=False, path_type=Path), help="Report folder (report.md, report.json, PNGs).")
-@click.option("--near-bits", type=click.IntRange(0, 16), default=4, show_default=True,
-              help="Most pHash bits (of 64) two near duplicates may differ in.")
+@click.option(
+    "--out",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Report folder (report.md, report.json, PNGs).",
+)
+@click.option(
+    "--near-bits",
+    type=click.IntRange(0, 16),
+    default=4,
+    show_default=True,
+    help="Most pHash bits (of 64) two near duplicates may differ in.",
+)
 def audit(data: Path, out: Path, near_bits: int) -> None:
     """Audit DATA (Kaggle FER2013 folders, class folders or fer2013.csv): counts, duplicates, leakage, quality."""
     from emolens.audit import AuditConfig, run_audit
@@ -30,7 +40,12 @@ def audit(data: Path, out: Path, near_bits: int) -> None:
     click.echo(f"{total:,} images in {', '.join(f'{s} {sum(c.values()):,}' for s, c in findings.counts.items())}")
     for kind, stats in (("exact", findings.exact), ("near", findings.near)):
         leaks = ", ".join(f"{s} {n}" for s, n in stats["held_out_images_with_a_train_copy"].items()) or "n/a"
-        click.echo(f"{kind} duplicates: {stats['groups']:,} groups, {stats['images']:,} images; "
-                   f"held-out images with a train copy: {leaks}; conflicting-label groups: {stats['conflicting_label_groups']:,}")
-    click.echo("low quality: " + ", ".join(f"{k.replace('_', ' ')} {v:,}" for k, v in findings.quality["totals"].items()))
+        click.echo(
+            f"{kind} duplicates: {stats['groups']:,} groups, {stats['images']:,} images; "
+            f"held-out images with a train copy: {leaks}; "
+            f"conflicting-label groups: {stats['conflicting_label_groups']:,}"
+        )
+    click.echo(
+        "low quality: " + ", ".join(f"{k.replace('_', ' ')} {v:,}" for k, v in findings.quality["totals"].items())
+    )
     click.echo(f"report: {report}")

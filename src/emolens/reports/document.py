@@ -31,6 +31,7 @@ def _plain(value: Any) -> Any:
 
 def markdown_table(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
     """A Markdown table; floats are printed with 4 decimals, the first column left-aligned."""
+
     def cell(v: Any) -> str:
         return f"{v:.4f}" if isinstance(v, float) else (f"{v:,}" if isinstance(v, int) else str(v))
 

@@ -12,7 +12,14 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 __all__ = [
-    "activation_grid", "bar_chart", "confusion_plot", "curves_plot", "heatmap_overlay", "image_grid", "reliability_plot", "roc_plot",
+    "activation_grid",
+    "bar_chart",
+    "confusion_plot",
+    "curves_plot",
+    "heatmap_overlay",
+    "image_grid",
+    "reliability_plot",
+    "roc_plot",
 ]
 
 
@@ -23,7 +30,9 @@ def _save(fig: plt.Figure, path: Path) -> Path:
     return path
 
 
-def bar_chart(path: Path, categories: Sequence[str], series: Mapping[str, Sequence[float]], title: str, ylabel: str) -> Path:
+def bar_chart(
+    path: Path, categories: Sequence[str], series: Mapping[str, Sequence[float]], title: str, ylabel: str
+) -> Path:
     """Grouped bars: one group per category, one bar per series, values written above the bars."""
     fig, ax = plt.subplots(figsize=(max(5.0, 1.1 * len(categories)), 3.8))
     width = 0.8 / max(1, len(series))
@@ -123,7 +132,15 @@ def activation_grid(path: Path, layers: Mapping[str, np.ndarray], per_layer: int
             ax.imshow(maps[channel], cmap="viridis")
             ax.set_title(f"ch {channel}", fontsize=6)
         short = name.strip("/").removesuffix("_output_0")
-        row[0].text(-0.15, 0.5, f"{short}\n{maps.shape[1]}x{maps.shape[2]}", transform=row[0].transAxes, ha="right", va="center", fontsize=7)
+        row[0].text(
+            -0.15,
+            0.5,
+            f"{short}\n{maps.shape[1]}x{maps.shape[2]}",
+            transform=row[0].transAxes,
+            ha="right",
+            va="center",
+            fontsize=7,
+        )
     fig.suptitle("activation maps: the most active channels of each layer", fontsize=9)
     return _save(fig, path)
 

@@ -49,11 +49,14 @@ class TrainConfig:
     def __post_init__(self) -> None:
         problems = [
             f"{name} must be > 0, got {getattr(self, name)}"
-            for name in ("epochs", "batch_size", "lr") if not getattr(self, name) > 0
+            for name in ("epochs", "batch_size", "lr")
+            if not getattr(self, name) > 0
         ]
-        problems += [f"{name} must be >= 0, got {getattr(self, name)}"
-                     for name in ("weight_decay", "warmup_epochs", "early_stop_patience", "limit_per_class", "threads")
-                     if getattr(self, name) < 0]
+        problems += [
+            f"{name} must be >= 0, got {getattr(self, name)}"
+            for name in ("weight_decay", "warmup_epochs", "early_stop_patience", "limit_per_class", "threads")
+            if getattr(self, name) < 0
+        ]
         if not 0 <= self.label_smoothing < 1:
             problems.append(f"label_smoothing must be in [0, 1), got {self.label_smoothing}")
         if self.sampling not in SAMPLINGS:

@@ -51,8 +51,10 @@ def load_split(cfg: TrainConfig, split: str) -> SplitTensors:
     missing = sorted(set(range(len(mapping.classes))) - set(labels[keep].tolist()))
     if missing:
         names = [mapping.classes[i].value for i in missing]
-        raise DataLayoutError(f"the {split} split of {cfg.data} has no images of the classes {names}; "
-                              "add them, or leave them out of the config's classes")
+        raise DataLayoutError(
+            f"the {split} split of {cfg.data} has no images of the classes {names}; "
+            "add them, or leave them out of the config's classes"
+        )
     x = torch.from_numpy(faces.images[keep]).float().unsqueeze(1)
     return SplitTensors(x, torch.from_numpy(labels[keep]))
 

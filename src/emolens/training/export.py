@@ -61,7 +61,9 @@ def labelled_split(data: Path, split: str, mapping: LabelMap) -> tuple[np.ndarra
     return faces.images[keep], labels[keep]
 
 
-def _split_metrics(logits: np.ndarray, y: np.ndarray, labels: tuple[Emotion, ...], temperature: float) -> dict[str, Any]:
+def _split_metrics(
+    logits: np.ndarray, y: np.ndarray, labels: tuple[Emotion, ...], temperature: float
+) -> dict[str, Any]:
     report = classification_report(y, logits.argmax(1), labels)
     return {
         "accuracy": round(report.accuracy, 4),
@@ -76,20 +78,37 @@ def _split_metrics(logits: np.ndarray, y: np.ndarray, labels: tuple[Emotion, ...
 def _to_onnx(model: torch.nn.Module, out: Path) -> None:
     out.parent.mkdir(parents=True, exist_ok=True)
     torch.onnx.export(
-        model, torch.zeros(1, 1, 48, 48), str(out), input_names=["pixels"], output_names=["logits"],
-        dynamic_axes={"pixels": {0: "batch"}, "logits": {0: "batch"}}, opset_version=17, dynamo=False,
+        model,
+        torch.zeros(1, 1, 48, 48),
+        str(out),
+        input_names=["pixels"],
+        output_names=["logits"],
+        dynamic_axes={"pixels": {0: "batch"}, "logits": {0: "batch"}},
+        opset_version=17,
+        dynamo=False,
     )
 
 
-def export_checkpoint(checkpoint: Path, out: Path, data: Path, name: str, version: str, extra: dict[str, Any] | None = None,
-                      relabel: Mapping[str, str] | None = None) -> ExportResult:
+def export_checkpoint(
+    checkpoint: Path,
+    out: Path,
+    data: Path,
+    name: str,
+    version: str,
+    extra: dict[str, Any] | None = None,
+    relabel: Mapping[str, str] | None = None,
+) -> ExportResult:
     """Export ``checkpoint`` to ``out`` (.onnx), check parity, fit T on the val split (PublicTest), measure
     val and test, write the card (.json beside the model). ``relabel`` is the run's data-to-model class map."""
     model, state = _load_model(checkpoint)
     _to_onnx(model, out)
     mapping = LabelMap.parse(state.get("labels"), relabel)
     card: dict[str, Any] = {
-        "name": name, "version": version, "labels": [e.value for e in mapping.classes], "input_size": 48, "temperature": 1.0,
+        "name": name,
+        "version": version,
+        "labels": [e.value for e in mapping.classes],
+        "input_size": 48,
+        "temperature": 1.0,
         "input": "N x 1 x 48 x 48 float32 raw grayscale pixels 0..255 of an aligned face (eyes level, FER2013 framing)",
         "preprocessing": f"inside the graph: (x / 255 - {PIXEL_MEAN}) / {PIXEL_STD}",
         "architecture": state["net"],
@@ -112,5 +131,7 @@ def export_checkpoint(checkpoint: Path, out: Path, data: Path, name: str, versio
     }
     card.update(temperature=round(temperature, 4), parity_max_abs_diff=max_diff, metrics=metrics)
     out.with_suffix(".json").write_text(json.dumps(card, indent=2))
-    log.info("exported %s: parity %.2e, T %.3f, test accuracy %.4f", out, max_diff, temperature, metrics["test"]["accuracy"])
+    log.info(
+        "exported %s: parity %.2e, T %.3f, test accuracy %.4f", out, max_diff, temperature, metrics["test"]["accuracy"]
+    )
     return ExportResult(out, max_diff, card)

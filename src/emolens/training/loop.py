@@ -43,7 +43,10 @@ def evaluate_logits(model: torch.nn.Module, x: torch.Tensor, batch_size: int = 5
     """Logits of ``model`` over raw-pixel images, in eval mode and full precision, on the model's device."""
     model.eval()
     device = next(model.parameters()).device
-    out = [model(x[i : i + batch_size].to(device).contiguous(memory_format=torch.channels_last)) for i in range(0, len(x), batch_size)]
+    out = [
+        model(x[i : i + batch_size].to(device).contiguous(memory_format=torch.channels_last))
+        for i in range(0, len(x), batch_size)
+    ]
     return torch.cat(out).float()
 
 
@@ -60,7 +63,9 @@ class _Run:
         self.cfg, self.runtime, self.classes = cfg, runtime, classes
         torch.manual_seed(cfg.seed)
         self.model = build_net(cfg.net, len(classes)).to(runtime.device, memory_format=torch.channels_last)
-        self.opt = torch.optim.SGD(self.model.parameters(), lr=cfg.lr, momentum=0.9, nesterov=True, weight_decay=cfg.weight_decay)
+        self.opt = torch.optim.SGD(
+            self.model.parameters(), lr=cfg.lr, momentum=0.9, nesterov=True, weight_decay=cfg.weight_decay
+        )
         self.gen = torch.Generator().manual_seed(cfg.seed)
         self.history: list[dict[str, float]] = []
         self.start_epoch, self.best_acc = 0, 0.0
@@ -84,21 +89,35 @@ class _Run:
         common = {"model": self.model.state_dict(), "net": self.cfg.net, "epoch": epoch, "labels": self.classes}
         if improved:
             _save(out / "best.pt", {**common, "val_acc": self.best_acc})
-        extra = {"cuda_rng": torch.cuda.get_rng_state(self.runtime.device)} if self.runtime.device.type == "cuda" else {}
-        _save(out / "last.pt", {
-            **common, "optimizer": self.opt.state_dict(), "generator": self.gen.get_state(),
-            "torch_rng": torch.get_rng_state(), "best_acc": self.best_acc, "history": self.history, **extra,
-        })
+        extra = (
+            {"cuda_rng": torch.cuda.get_rng_state(self.runtime.device)} if self.runtime.device.type == "cuda" else {}
+        )
+        _save(
+            out / "last.pt",
+            {
+                **common,
+                "optimizer": self.opt.state_dict(),
+                "generator": self.gen.get_state(),
+                "torch_rng": torch.get_rng_state(),
+                "best_acc": self.best_acc,
+                "history": self.history,
+                **extra,
+            },
+        )
 
 
-def _loss_weights(cfg: TrainConfig, train_data: SplitTensors, classes: int, device: torch.device) -> torch.Tensor | None:
+def _loss_weights(
+    cfg: TrainConfig, train_data: SplitTensors, classes: int, device: torch.device
+) -> torch.Tensor | None:
     if not cfg.class_weighting:
         return None
     counts = train_data.class_counts(classes).float()
     return (counts.sum() / (classes * counts)).to(device)
 
 
-def _train_epoch(run: _Run, data: SplitTensors, epoch: int, weights: torch.Tensor | None, on_step: StepHook | None) -> tuple[float, float]:
+def _train_epoch(
+    run: _Run, data: SplitTensors, epoch: int, weights: torch.Tensor | None, on_step: StepHook | None
+) -> tuple[float, float]:
     """One pass; every process augments the same global batch and trains on its share of it."""
     cfg, rt = run.cfg, run.runtime
     order = epoch_order(data, cfg.sampling, len(run.classes), run.gen)
@@ -153,16 +172,32 @@ def _write_run_files(out: Path, run: _Run) -> None:
     curves_plot(out / "curves.png", run.history)
     best = max(run.history, key=lambda row: row["val_acc"])
     report = Report(out, f"Training run {out.name}: {run.cfg.net} on {run.cfg.data}")
-    report.add("Result", f"Best validation accuracy **{best['val_acc']:.4f}** at epoch {int(best['epoch']) + 1} of "
-               f"{len(run.history)} run ({run.cfg.epochs} planned) on {run.runtime.device} x {run.runtime.world}; "
-               f"classes {', '.join(run.classes)}. Checkpoints: best.pt (best validation accuracy), last.pt (resumable).")
-    rows = [[int(r["epoch"]) + 1, r["train_loss"], r["train_acc"], r["val_loss"], r["val_acc"], r["lr"], r["seconds"]] for r in run.history]
-    report.add("Curves", markdown_table(["epoch", "train loss", "train acc", "val loss", "val acc", "lr", "seconds"], rows), ["curves"])
+    report.add(
+        "Result",
+        f"Best validation accuracy **{best['val_acc']:.4f}** at epoch {int(best['epoch']) + 1} of "
+        f"{len(run.history)} run ({run.cfg.epochs} planned) on {run.runtime.device} x {run.runtime.world}; "
+        f"classes {', '.join(run.classes)}. Checkpoints: best.pt (best validation accuracy), last.pt (resumable).",
+    )
+    rows = [
+        [int(r["epoch"]) + 1, r["train_loss"], r["train_acc"], r["val_loss"], r["val_acc"], r["lr"], r["seconds"]]
+        for r in run.history
+    ]
+    report.add(
+        "Curves",
+        markdown_table(["epoch", "train loss", "train acc", "val loss", "val acc", "lr", "seconds"], rows),
+        ["curves"],
+    )
     report.data = {"config": run.cfg.to_dict(), "classes": run.classes, "best": best, "history": run.history}
     report.write()
 
 
-def train(cfg: TrainConfig, out: Path, resume: bool = False, on_step: StepHook | None = None, on_epoch: EpochHook | None = None) -> dict[str, Any]:
+def train(
+    cfg: TrainConfig,
+    out: Path,
+    resume: bool = False,
+    on_step: StepHook | None = None,
+    on_epoch: EpochHook | None = None,
+) -> dict[str, Any]:
     """Train ``cfg.net`` on the train split, select on val; write checkpoints, history and curves into ``out``.
 
     Under torchrun every process calls this; the main one evaluates and writes. ``on_epoch`` may raise
@@ -175,7 +210,9 @@ def train(cfg: TrainConfig, out: Path, resume: bool = False, on_step: StepHook |
         runtime.close()
 
 
-def _train(cfg: TrainConfig, out: Path, resume: bool, rt: Runtime, on_step: StepHook | None, on_epoch: EpochHook | None) -> dict[str, Any]:
+def _train(
+    cfg: TrainConfig, out: Path, resume: bool, rt: Runtime, on_step: StepHook | None, on_epoch: EpochHook | None
+) -> dict[str, Any]:
     out.mkdir(parents=True, exist_ok=True)
     if cfg.threads:
         torch.set_num_threads(cfg.threads)
@@ -194,8 +231,15 @@ def _train(cfg: TrainConfig, out: Path, resume: bool, rt: Runtime, on_step: Step
         train_loss, train_acc = _train_epoch(run, train_data, epoch, weights, on_step)
         if rt.is_main:
             val_loss, val_acc = _validate(run, val)
-            row = {"epoch": epoch, "train_loss": train_loss, "train_acc": train_acc, "val_loss": val_loss,
-                   "val_acc": val_acc, "lr": run.opt.param_groups[0]["lr"], "seconds": time.time() - t0}
+            row = {
+                "epoch": epoch,
+                "train_loss": train_loss,
+                "train_acc": train_acc,
+                "val_loss": val_loss,
+                "val_acc": val_acc,
+                "lr": run.opt.param_groups[0]["lr"],
+                "seconds": time.time() - t0,
+            }
             run.history.append(row)
             log.info("epoch %d %s", epoch, json.dumps({k: round(v, 4) for k, v in row.items()}))
             improved = val_acc > run.best_acc
@@ -208,8 +252,14 @@ def _train(cfg: TrainConfig, out: Path, resume: bool, rt: Runtime, on_step: Step
         if rt.broadcast_flag(stop):
             log.info("early stop: no better validation accuracy in %d epochs", cfg.early_stop_patience)
             break
-    return {"best_val_acc": run.best_acc, "epochs": len(run.history), "device": str(rt.device), "processes": rt.world,
-            "early_stopped": stop, "classes": classes}
+    return {
+        "best_val_acc": run.best_acc,
+        "epochs": len(run.history),
+        "device": str(rt.device),
+        "processes": rt.world,
+        "early_stopped": stop,
+        "classes": classes,
+    }
 
 
 if __name__ == "__main__":

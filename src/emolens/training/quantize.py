@@ -25,7 +25,9 @@ class _Crops:
     """Feeds calibration crops to ONNX Runtime's quantiser, batch by batch."""
 
     def __init__(self, faces: np.ndarray, batch: int = 64):
-        self._batches = iter([{"pixels": faces[i : i + batch].astype(np.float32)[:, None]} for i in range(0, len(faces), batch)])
+        self._batches = iter(
+            [{"pixels": faces[i : i + batch].astype(np.float32)[:, None]} for i in range(0, len(faces), batch)]
+        )
 
     def get_next(self) -> dict[str, np.ndarray] | None:
         return next(self._batches, None)
@@ -50,24 +52,45 @@ def quantize_model(model: Path, data: Path, out: Path | None = None, calibration
     mapping = LabelMap.parse(card["labels"], card.get("relabel"))
     train_faces, _ = labelled_split(data, "train", mapping)
     chosen = np.random.default_rng(0).permutation(len(train_faces))[:calibration_images]
-    quantize_static(str(model), str(out), _Crops(train_faces[chosen]), quant_format=QuantFormat.QDQ, per_channel=True,
-                    activation_type=QuantType.QUInt8, weight_type=QuantType.QInt8, calibrate_method=CalibrationMethod.MinMax)
-    out.with_suffix(".json").write_text(json.dumps({**card, "name": f"{card['name']}-int8", "quantization": "int8 static QDQ"}, indent=2))
+    quantize_static(
+        str(model),
+        str(out),
+        _Crops(train_faces[chosen]),
+        quant_format=QuantFormat.QDQ,
+        per_channel=True,
+        activation_type=QuantType.QUInt8,
+        weight_type=QuantType.QInt8,
+        calibrate_method=CalibrationMethod.MinMax,
+    )
+    out.with_suffix(".json").write_text(
+        json.dumps({**card, "name": f"{card['name']}-int8", "quantization": "int8 static QDQ"}, indent=2)
+    )
     fp32, int8 = OnnxClassifier(model), OnnxClassifier(out)
     val_faces, val_labels = labelled_split(data, "val", mapping)
     temperature = fit_temperature(int8.logits(val_faces), val_labels)
     test_faces, test_labels = labelled_split(data, "test", mapping)
     fp32_pred, int8_pred = fp32.logits(test_faces).argmax(1), int8.logits(test_faces).argmax(1)
     result = {
-        "model": str(out), "temperature": round(temperature, 4),
+        "model": str(out),
+        "temperature": round(temperature, 4),
         "test_accuracy_float": round(float((fp32_pred == test_labels).mean()), 4),
         "test_accuracy_int8": round(float((int8_pred == test_labels).mean()), 4),
         "prediction_agreement": round(float((fp32_pred == int8_pred).mean()), 4),
-        "size_bytes_float": model.stat().st_size, "size_bytes_int8": out.stat().st_size,
+        "size_bytes_float": model.stat().st_size,
+        "size_bytes_int8": out.stat().st_size,
         "ms_per_face_float_batch64": round(_ms_per_face(fp32, test_faces[:64]), 4),
         "ms_per_face_int8_batch64": round(_ms_per_face(int8, test_faces[:64]), 4),
     }
-    out.with_suffix(".json").write_text(json.dumps({**json.loads(out.with_suffix(".json").read_text()),
-                                                    "temperature": result["temperature"], "int8": result}, indent=2))
-    log.info("int8 model %s: test accuracy %.4f (float %.4f)", out, result["test_accuracy_int8"], result["test_accuracy_float"])
+    out.with_suffix(".json").write_text(
+        json.dumps(
+            {**json.loads(out.with_suffix(".json").read_text()), "temperature": result["temperature"], "int8": result},
+            indent=2,
+        )
+    )
+    log.info(
+        "int8 model %s: test accuracy %.4f (float %.4f)",
+        out,
+        result["test_accuracy_int8"],
+        result["test_accuracy_float"],
+    )
     return result
