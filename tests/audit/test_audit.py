@@ -60,6 +60,9 @@ def test_audit_finds_the_planted_problems(planted: Path, tmp_path: Path) -> None
     assert findings.quality["totals"]["nearly_blank"] == 1 and findings.quality["totals"]["under_exposed"] >= 1
     data = json.loads((report.parent / "report.json").read_text())
     assert list(data["unreadable"]) == [str(planted / "train" / "sad" / "Training_900005.jpg")]
+    rows = (report.parent / "duplicates.csv").read_text().splitlines()
+    assert len(rows) == 1 + 3 and any("PublicTest_900001" in r and ",val,sad," in r for r in rows)
+    assert "nearly_blank,train,angry," in (report.parent / "low_quality.csv").read_text()
     text = report.read_text()
     for figure in ("class_distribution", "samples", "near_duplicates", "low_quality"):
         assert f"({figure}.png)" in text and (report.parent / f"{figure}.png").stat().st_size > 1000

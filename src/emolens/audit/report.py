@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 from pathlib import Path
 
 import numpy as np
@@ -108,6 +109,25 @@ def _example_figures(report: Report, faces: FaceSet, findings: AuditFindings) ->
     image_grid(report.figure_path("low_quality"), images, titles, 6, "low-quality examples")
 
 
+def _image_lists(out: Path, faces: FaceSet, findings: AuditFindings) -> None:
+    """duplicates.csv (every image in a near-duplicate group, with its exact group) and low_quality.csv,
+    so that a data set can be cleaned or a leak-free test split built."""
+    near, exact = findings.groups["near"], findings.groups["exact"]
+    members = np.flatnonzero(np.bincount(near)[near] > 1)
+    members = members[np.lexsort((faces.splits[members], near[members]))]
+    with (out / "duplicates.csv").open("w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["near_group", "exact_group", "split", "label", "image"])
+        for i in members:
+            writer.writerow([near[i], exact[i], faces.splits[i], EMOTIONS[faces.labels[i]].value, faces.names[i]])
+    with (out / "low_quality.csv").open("w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["problem", "split", "label", "image"])
+        for name, mask in findings.flags.items():
+            for i in np.flatnonzero(mask):
+                writer.writerow([name, faces.splits[i], EMOTIONS[faces.labels[i]].value, faces.names[i]])
+
+
 def write_audit_report(
     faces: FaceSet, findings: AuditFindings, source: str, out: Path, samples_per_class: int, seed: int
 ) -> Path:
@@ -125,6 +145,12 @@ def write_audit_report(
     _example_figures(report, faces, findings)
     _duplicates_section(report, findings)
     _quality_section(report, findings)
+    _image_lists(report.folder, faces, findings)
+    report.add(
+        "Image lists",
+        "`duplicates.csv` lists every image of a near-duplicate group (with its exact group); "
+        "`low_quality.csv` every flagged image.",
+    )
     report.data = {
         "source": source,
         "layout": faces.layout,
