@@ -71,3 +71,55 @@ def fer2013() -> Path:
             pytest.fail("FER2013 is missing in CI: set EMOLENS_DATA or put it in ../shared/data/fer2013")
         pytest.skip("FER2013 not found (set EMOLENS_DATA)")
     return root
+
+
+def _copy_subset(root: Path, target: Path, per_class: dict[str, int]) -> Path:
+    """Copy the first N images of each class and split prefix (Training, PublicTest, PrivateTest)."""
+    import shutil
+
+    for part, prefixes in (("train", ("Training",)), ("test", ("PublicTest", "PrivateTest"))):
+        for folder in sorted((root / part).iterdir()):
+            (target / part / folder.name).mkdir(parents=True, exist_ok=True)
+            for prefix in prefixes:
+                for image in sorted(folder.glob(f"{prefix}_*"))[: per_class[prefix]]:
+                    shutil.copy(image, target / part / folder.name / image.name)
+    return target
+
+
+@pytest.fixture(scope="session")
+def fer_subset(fer2013: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A few hundred FER2013 images in the Kaggle layout: 30 train, 8 PublicTest, 8 PrivateTest per class."""
+    return _copy_subset(fer2013, tmp_path_factory.mktemp("fer_subset"), {"Training": 30, "PublicTest": 8, "PrivateTest": 8})
+
+
+def synthetic_face(label: int, seed: int, size: int = 48) -> np.ndarray:
+    """A generated grayscale 'face' whose mouth curvature and brow tilt depend on ``label`` (0-6), plus noise."""
+    rng = np.random.default_rng(seed)
+    coarse = rng.integers(30, 230, (6, 6)).astype(np.uint8)
+    image = cv2.resize(coarse, (size, size), interpolation=cv2.INTER_CUBIC)
+    cx, cy = 24 + int(rng.integers(-3, 4)), 26 + int(rng.integers(-3, 4))
+    cv2.ellipse(image, (cx, cy), (int(rng.integers(13, 19)), int(rng.integers(17, 23))), 0, 0, 360, int(rng.integers(150, 200)), -1)
+    for x in (17, 31):
+        cv2.circle(image, (x, 20), 2, 30, -1)
+        cv2.line(image, (x - 4, 15 + label % 3 - 1), (x + 4, 15 - (label % 3 - 1)), 40, 1)
+    curve = (label - 3) * 2
+    cv2.ellipse(image, (24, 35), (7, max(1, abs(curve))), 0, 0 if curve >= 0 else 180, 180 if curve >= 0 else 360, 40, 2)
+    noise = rng.normal(0, 6, image.shape)
+    return np.clip(image + noise, 0, 255).astype(np.uint8)
+
+
+def write_kaggle_tree(root: Path, per_class: dict[str, int], classes: tuple[str, ...] | None = None, seed: int = 0) -> Path:
+    """Generated crops in the Kaggle FER2013 layout, ``per_class`` images per file prefix and class."""
+    from emolens.types import EMOTIONS
+
+    names = classes or tuple(e.value for e in EMOTIONS)
+    counter = seed * 100_000
+    for prefix, count in per_class.items():
+        part = "train" if prefix == "Training" else "test"
+        for name in names:
+            label = [e.value for e in EMOTIONS].index(name)
+            (root / part / name).mkdir(parents=True, exist_ok=True)
+            for _ in range(count):
+                counter += 1
+                cv2.imwrite(str(root / part / name / f"{prefix}_{counter}.png"), synthetic_face(label, counter))
+    return root

@@ -1,8 +1,10 @@
-"""Face-crop data sets on disk: the Kaggle FER2013 folder layout and generic class folders.
+"""Face-crop data sets on disk: the Kaggle FER2013 folder layout, generic class folders and fer2013.csv.
 
 Kaggle layout: ``<root>/{train,test}/<class>/{Training,PublicTest,PrivateTest}_<id>.jpg``; the file-name
 prefix gives the split (Training: train, PublicTest: val, PrivateTest: test). Generic layout:
-``<root>/<class>/<images>``, where every image counts whatever split is asked for.
+``<root>/<class>/<images>``, where every image counts whatever split is asked for. CSV form: the original
+``fer2013.csv`` with columns emotion (0-6, FER order), pixels (2,304 space-separated values) and Usage;
+emolens.facesets reads it, and loads any of the three layouts as arrays.
 """
 
 from __future__ import annotations
@@ -44,6 +46,9 @@ def describe_layouts() -> str:
         "  ROOT/train/<class>/Training_<id>.jpg, ROOT/test/<class>/PublicTest_<id>.jpg | PrivateTest_<id>.jpg\n"
         "or class folders\n"
         "  ROOT/<class>/<image files>\n"
+        "or the fer2013.csv form (ROOT is the file, or a folder holding it)\n"
+        "  columns emotion (0-6 in the order below), pixels (48*48 space-separated 0-255), Usage "
+        "(Training | PublicTest | PrivateTest)\n"
         f"where <class> is one of {', '.join(e.value for e in Emotion)} (case-insensitive; synonyms such "
         "as anger, happiness, sadness, surprised are accepted)"
     )

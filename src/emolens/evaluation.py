@@ -1,4 +1,4 @@
-"""Evaluating an emotion model on a folder of labelled face crops (no detection: crops are faces)."""
+"""Evaluating an emotion model on a data set of labelled face crops (no detection: crops are faces)."""
 
 from __future__ import annotations
 
@@ -10,38 +10,63 @@ from typing import Any
 
 import numpy as np
 
-from emolens.datasets import Sample, Split, find_samples, load_faces
+from emolens.datasets import Split
+from emolens.facesets import LabelMap, load_faceset
 from emolens.metrics import ClassReport, classification_report, expected_calibration_error
 from emolens.types import EMOTIONS
 from emolens.vision.classify import EmotionClassifier
 
-__all__ = ["Evaluation", "evaluate_model"]
+__all__ = ["Evaluation", "evaluate_model", "tta_views"]
 
 log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
 class Evaluation:
-    """Metrics of a model on a data set, with what could not be scored and why."""
+    """Metrics of a model on a data set, with what could not be scored and why; ``images_data`` keeps the
+    scored crops (N x S x S uint8) for error analysis."""
 
     report: ClassReport
     ece: float
     images: int
-    unreadable: list[Path]
+    unreadable: list[str]
     skipped_classes: dict[str, int]  # data classes the model lacks -> images not scored
     absent_classes: list[str]  # model classes with no images in the data
     probabilities: np.ndarray
     labels: np.ndarray
+    images_data: np.ndarray | None = None
+    names: tuple[str, ...] = ()
+    tta: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         return {
             **self.report.to_dict(),
             "ece": self.ece,
             "images": self.images,
-            "unreadable": [str(p) for p in self.unreadable],
+            "tta": self.tta,
+            "unreadable": list(self.unreadable),
             "classes_not_in_model": self.skipped_classes,
             "classes_without_images": self.absent_classes,
         }
+
+
+def tta_views(faces: np.ndarray, shift_px: int = 2) -> list[np.ndarray]:
+    """Test-time views of N x S x S crops: as is and mirrored, each also shifted left and right."""
+    views = []
+    for base in (faces, faces[:, :, ::-1]):
+        views.append(np.ascontiguousarray(base))
+        for shift in (shift_px, -shift_px):
+            moved = np.roll(base, shift, axis=2)
+            edge = slice(0, shift) if shift > 0 else slice(shift, None)
+            moved[:, :, edge] = base[:, :, [0 if shift > 0 else -1]]
+            views.append(np.ascontiguousarray(moved))
+    return views
+
+
+def _predict(classifier: EmotionClassifier, faces: np.ndarray, tta: bool) -> np.ndarray:
+    if not tta:
+        return classifier.predict_proba(faces)
+    return np.mean([classifier.predict_proba(v) for v in tta_views(faces)], axis=0).astype(np.float32)
 
 
 def evaluate_model(
@@ -50,31 +75,38 @@ def evaluate_model(
     split: Split = "test",
     batch_size: int = 256,
     progress: Callable[[int], None] | None = None,
+    tta: bool = False,
 ) -> Evaluation:
-    """Score ``classifier`` on the crops of ``data`` (Kaggle FER2013 or class folders) for ``split``."""
-    samples = find_samples(data, split)
-    model_labels = classifier.card.labels
-    skipped = {e.value: sum(s.emotion == e for s in samples) for e in EMOTIONS if e not in model_labels}
+    """Score ``classifier`` on the crops of ``data`` (any emolens layout) for ``split``; ``tta`` averages
+    the probabilities of six views of each crop (slower by six, usually a little more accurate)."""
+    card = classifier.card
+    faces = load_faceset(data, split, card.input_size)
+    mapping = LabelMap.parse([e.value for e in card.labels], card.extra.get("relabel"))
+    labels = mapping.apply(faces.labels)
+    skipped = {e.value: int((faces.labels[labels < 0] == i).sum()) for i, e in enumerate(EMOTIONS)}
     skipped = {k: v for k, v in skipped.items() if v}
-    scored: list[Sample] = [s for s in samples if s.emotion in model_labels]
     if skipped:
         log.warning("the model has no class for %s; those images are not scored", ", ".join(skipped))
-    probs, y, unreadable = [], [], []
-    index = {e: i for i, e in enumerate(model_labels)}
-    for start in range(0, len(scored), batch_size):
-        chunk = scored[start : start + batch_size]
-        faces, _, bad = load_faces(chunk, classifier.card.input_size)
-        unreadable += [s.path for s in bad]
-        good = [s for s in chunk if s not in bad]
-        probs.append(classifier.predict_proba(faces))
-        y += [index[s.emotion] for s in good]
+    scored = faces.select(labels >= 0)
+    y = labels[labels >= 0]
+    probs = [np.zeros((0, len(card.labels)), np.float32)]
+    for start in range(0, len(y), batch_size):
+        probs.append(_predict(classifier, scored.images[start : start + batch_size], tta))
         if progress:
-            progress(len(chunk))
-    p = np.concatenate(probs) if probs else np.zeros((0, len(model_labels)), np.float32)
-    y_arr = np.asarray(y, np.int64)
-    present = {s.emotion for s in scored}
-    absent = [e.value for e in model_labels if e not in present]
-    report = classification_report(y_arr, p.argmax(1), model_labels)
-    return Evaluation(report, expected_calibration_error(p, y_arr), len(y_arr), unreadable, skipped, absent, p, y_arr)
-
-
+            progress(len(probs[-1]))
+    p = np.concatenate(probs)
+    absent = [e.value for i, e in enumerate(card.labels) if not (y == i).any()]
+    report = classification_report(y, p.argmax(1), card.labels)
+    return Evaluation(
+        report,
+        expected_calibration_error(p, y),
+        len(y),
+        list(faces.unreadable),
+        skipped,
+        absent,
+        p,
+        y,
+        scored.images,
+        tuple(scored.names),
+        tta,
+    )

@@ -10,7 +10,7 @@ import numpy as np
 
 from emolens.types import Emotion
 
-__all__ = ["ClassReport", "classification_report", "expected_calibration_error"]
+__all__ = ["ClassReport", "classification_report", "expected_calibration_error", "reliability_bins", "roc_curve"]
 
 
 @dataclass(frozen=True)
@@ -31,7 +31,12 @@ class ClassReport:
             "accuracy": self.accuracy,
             "macro_f1": self.macro_f1,
             "per_class": {
-                e.value: {"precision": self.precision[e], "recall": self.recall[e], "f1": self.f1[e], "support": self.support[e]}
+                e.value: {
+                    "precision": self.precision[e],
+                    "recall": self.recall[e],
+                    "f1": self.f1[e],
+                    "support": self.support[e],
+                }
                 for e in self.labels
             },
             "confusion": {"labels": [e.value for e in self.labels], "counts": self.confusion.tolist()},
@@ -73,3 +78,30 @@ def expected_calibration_error(probs: np.ndarray, y_true: np.ndarray, bins: int 
         if mask.any():
             ece += mask.mean() * abs(correct[mask].mean() - confidence[mask].mean())
     return float(ece)
+
+
+def roc_curve(scores: np.ndarray, positive: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
+    """ROC of one class against the rest: (false positive rates, true positive rates, area under the curve).
+
+    ``scores`` are that class's probabilities, ``positive`` whether each image is of the class; tied scores
+    move the curve diagonally, so the AUC equals the probability a positive outranks a negative."""
+    order = np.argsort(-scores, kind="stable")
+    ranked, hits = scores[order], positive[order].astype(np.float64)
+    last_of_tie = np.r_[np.flatnonzero(np.diff(ranked)), len(ranked) - 1]
+    tp, fp = np.cumsum(hits)[last_of_tie], np.cumsum(1 - hits)[last_of_tie]
+    tpr = np.r_[0.0, tp / max(tp[-1], 1)] if len(tp) else np.zeros(1)
+    fpr = np.r_[0.0, fp / max(fp[-1], 1)] if len(fp) else np.zeros(1)
+    return fpr, tpr, float(np.trapz(tpr, fpr))
+
+
+def reliability_bins(
+    probs: np.ndarray, y_true: np.ndarray, bins: int = 15
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per equal-width confidence bin: mean top-1 confidence, accuracy and image count (the ECE's bins)."""
+    confidence = probs.max(1)
+    correct = probs.argmax(1) == y_true
+    index = np.clip(np.ceil(confidence * bins).astype(int) - 1, 0, bins - 1)
+    count = np.bincount(index, minlength=bins)
+    mean_conf = np.bincount(index, confidence, minlength=bins) / np.maximum(count, 1)
+    accuracy = np.bincount(index, correct.astype(float), minlength=bins) / np.maximum(count, 1)
+    return mean_conf, accuracy, count

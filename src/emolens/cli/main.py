@@ -32,10 +32,12 @@ def cli(verbose: int) -> None:
 
 
 def _register() -> None:
-    from emolens.cli import bench, evaluate, live, predict, serve, video
+    from emolens.cli import bench, data, evaluate, explain, live, predict, serve, train, video
 
-    for module in (predict, video, live, evaluate, bench, serve):
+    for module in (predict, video, live, evaluate, bench, serve, data, explain):
         cli.add_command(module.command)
+    cli.add_command(train.train_command)
+    cli.add_command(train.export_command)
 
 
 _register()

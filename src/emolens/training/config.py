@@ -10,12 +10,21 @@ from typing import Any
 
 from emolens.training.augment import AugmentConfig
 
-__all__ = ["TrainConfig", "load_config"]
+__all__ = ["SAMPLINGS", "TrainConfig", "load_config"]
+
+SAMPLINGS = ("shuffle", "balanced")
+DEVICES = ("auto", "cpu", "cuda")
 
 
 @dataclass(frozen=True)
 class TrainConfig:
-    """Everything that decides a training run's result; the seed makes it repeatable."""
+    """Everything that decides a training run's result; the seed makes it repeatable.
+
+    ``classes`` (default: all seven) and ``relabel`` (data class -> model class) train a subset or a merged
+    set; ``class_weighting`` weighs the loss by inverse class frequency, ``sampling: balanced`` instead draws
+    every class equally often; ``early_stop_patience`` stops after that many epochs without a better
+    validation accuracy (0: never); the learning rate warms up linearly, then follows a cosine to zero.
+    """
 
     data: str = "../shared/data/fer2013"
     net: str = "vgg-m"
@@ -26,12 +35,36 @@ class TrainConfig:
     warmup_epochs: float = 1.0
     label_smoothing: float = 0.1
     class_weighting: bool = False
+    sampling: str = "shuffle"
     early_stop_patience: int = 0
     bf16: bool = True
     seed: int = 0
     threads: int = 0
+    device: str = "auto"
     limit_per_class: int = 0
+    classes: tuple[str, ...] | None = None
+    relabel: dict[str, str] = field(default_factory=dict)
     augment: AugmentConfig = field(default_factory=AugmentConfig)
+
+    def __post_init__(self) -> None:
+        problems = [
+            f"{name} must be > 0, got {getattr(self, name)}"
+            for name in ("epochs", "batch_size", "lr")
+            if not getattr(self, name) > 0
+        ]
+        problems += [
+            f"{name} must be >= 0, got {getattr(self, name)}"
+            for name in ("weight_decay", "warmup_epochs", "early_stop_patience", "limit_per_class", "threads")
+            if getattr(self, name) < 0
+        ]
+        if not 0 <= self.label_smoothing < 1:
+            problems.append(f"label_smoothing must be in [0, 1), got {self.label_smoothing}")
+        if self.sampling not in SAMPLINGS:
+            problems.append(f"sampling must be one of {SAMPLINGS}, got {self.sampling!r}")
+        if self.device not in DEVICES:
+            problems.append(f"device must be one of {DEVICES}, got {self.device!r}")
+        if problems:
+            raise ValueError("invalid training config: " + "; ".join(problems))
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -45,6 +78,8 @@ def _from_dict(raw: dict[str, Any]) -> TrainConfig:
     raw = dict(raw)
     if "augment" in raw:
         raw["augment"] = AugmentConfig(**raw["augment"])
+    if raw.get("classes") is not None:
+        raw["classes"] = tuple(raw["classes"])
     return TrainConfig(**raw)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -11,14 +12,14 @@ from typing import Any
 import numpy as np
 import torch
 
-from emolens.datasets import find_samples, load_faces
+from emolens.facesets import LabelMap, load_faceset
 from emolens.metrics import classification_report, expected_calibration_error
 from emolens.training.calibrate import fit_temperature
 from emolens.training.nets import PIXEL_MEAN, PIXEL_STD, build_net
-from emolens.types import EMOTIONS
+from emolens.types import EMOTIONS, Emotion
 from emolens.vision.classify import OnnxClassifier, softmax
 
-__all__ = ["PARITY_TOLERANCE", "ExportResult", "export_checkpoint"]
+__all__ = ["PARITY_TOLERANCE", "ExportResult", "export_checkpoint", "labelled_split"]
 
 log = logging.getLogger(__name__)
 
@@ -52,47 +53,85 @@ def _parity(model: torch.nn.Module, onnx_path: Path, faces: np.ndarray) -> float
     return float(np.abs(expected - got).max())
 
 
-def _split_metrics(classifier: OnnxClassifier, data: Path, split: str) -> tuple[np.ndarray, np.ndarray]:
-    faces, labels, _ = load_faces(find_samples(data, split))  # type: ignore[arg-type]
-    return classifier.logits(faces), labels
+def labelled_split(data: Path, split: str, mapping: LabelMap) -> tuple[np.ndarray, np.ndarray]:
+    """The crops of ``split`` that the model has a class for, with labels indexing ``mapping.classes``."""
+    faces = load_faceset(data, split)  # type: ignore[arg-type]
+    labels = mapping.apply(faces.labels)
+    keep = labels >= 0
+    return faces.images[keep], labels[keep]
 
 
-def export_checkpoint(checkpoint: Path, out: Path, data: Path, name: str, version: str, extra: dict[str, Any] | None = None) -> ExportResult:
-    """Export ``checkpoint`` to ``out`` (.onnx), fit T on the val split, measure the test split, write the card."""
-    model, state = _load_model(checkpoint)
+def _split_metrics(
+    logits: np.ndarray, y: np.ndarray, labels: tuple[Emotion, ...], temperature: float
+) -> dict[str, Any]:
+    report = classification_report(y, logits.argmax(1), labels)
+    return {
+        "accuracy": round(report.accuracy, 4),
+        "macro_f1": round(report.macro_f1, 4),
+        "recall": {e.value: round(v, 4) for e, v in report.recall.items()},
+        "ece_uncalibrated": round(expected_calibration_error(softmax(logits), y), 4),
+        "ece_calibrated": round(expected_calibration_error(softmax(logits, temperature), y), 4),
+        "images": len(y),
+    }
+
+
+def _to_onnx(model: torch.nn.Module, out: Path) -> None:
     out.parent.mkdir(parents=True, exist_ok=True)
-    dummy = torch.zeros(1, 1, 48, 48)
     torch.onnx.export(
-        model, dummy, str(out), input_names=["pixels"], output_names=["logits"],
-        dynamic_axes={"pixels": {0: "batch"}, "logits": {0: "batch"}}, opset_version=17, dynamo=False,
+        model,
+        torch.zeros(1, 1, 48, 48),
+        str(out),
+        input_names=["pixels"],
+        output_names=["logits"],
+        dynamic_axes={"pixels": {0: "batch"}, "logits": {0: "batch"}},
+        opset_version=17,
+        dynamo=False,
     )
-    labels = tuple(EMOTIONS)
+
+
+def export_checkpoint(
+    checkpoint: Path,
+    out: Path,
+    data: Path,
+    name: str,
+    version: str,
+    extra: dict[str, Any] | None = None,
+    relabel: Mapping[str, str] | None = None,
+) -> ExportResult:
+    """Export ``checkpoint`` to ``out`` (.onnx), check parity, fit T on the val split (PublicTest), measure
+    val and test, write the card (.json beside the model). ``relabel`` is the run's data-to-model class map."""
+    model, state = _load_model(checkpoint)
+    _to_onnx(model, out)
+    mapping = LabelMap.parse(state.get("labels"), relabel)
     card: dict[str, Any] = {
-        "name": name, "version": version, "labels": [e.value for e in labels], "input_size": 48, "temperature": 1.0,
+        "name": name,
+        "version": version,
+        "labels": [e.value for e in mapping.classes],
+        "input_size": 48,
+        "temperature": 1.0,
         "input": "N x 1 x 48 x 48 float32 raw grayscale pixels 0..255 of an aligned face (eyes level, FER2013 framing)",
         "preprocessing": f"inside the graph: (x / 255 - {PIXEL_MEAN}) / {PIXEL_STD}",
         "architecture": state["net"],
         "parameters": sum(p.numel() for p in model.parameters()),
+        **({"relabel": dict(relabel)} if relabel else {}),
         **(extra or {}),
     }
     out.with_suffix(".json").write_text(json.dumps(card, indent=2))
     classifier = OnnxClassifier(out)
-    val_logits, val_labels = _split_metrics(classifier, data, "val")
-    max_diff = _parity(model, out, load_faces(find_samples(data, "val")[:256])[0])
+    val_faces, val_labels = labelled_split(data, "val", mapping)
+    max_diff = _parity(model, out, val_faces[:256])
     if max_diff > PARITY_TOLERANCE:
         raise RuntimeError(f"ONNX and PyTorch disagree by {max_diff:.2e} > {PARITY_TOLERANCE:.0e} on probabilities")
+    val_logits = classifier.logits(val_faces)
     temperature = fit_temperature(val_logits, val_labels)
-    test_logits, test_labels = _split_metrics(classifier, data, "test")
-    metrics = {}
-    for split, logits, y in (("val", val_logits, val_labels), ("test", test_logits, test_labels)):
-        report = classification_report(y, logits.argmax(1), labels)
-        metrics[split] = {
-            "accuracy": round(report.accuracy, 4),
-            "macro_f1": round(report.macro_f1, 4),
-            "recall": {e.value: round(v, 4) for e, v in report.recall.items()},
-            "ece_uncalibrated": round(expected_calibration_error(softmax(logits), y), 4),
-            "ece_calibrated": round(expected_calibration_error(softmax(logits, temperature), y), 4),
-        }
+    test_faces, test_labels = labelled_split(data, "test", mapping)
+    metrics = {
+        "val": _split_metrics(val_logits, val_labels, mapping.classes, temperature),
+        "test": _split_metrics(classifier.logits(test_faces), test_labels, mapping.classes, temperature),
+    }
     card.update(temperature=round(temperature, 4), parity_max_abs_diff=max_diff, metrics=metrics)
     out.with_suffix(".json").write_text(json.dumps(card, indent=2))
+    log.info(
+        "exported %s: parity %.2e, T %.3f, test accuracy %.4f", out, max_diff, temperature, metrics["test"]["accuracy"]
+    )
     return ExportResult(out, max_diff, card)

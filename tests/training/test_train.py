@@ -1,0 +1,132 @@
+"""Training end to end on small data: config files, class subsets, early stopping, resume, torchrun."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import torch
+from click.testing import CliRunner
+from tests.conftest import write_kaggle_tree
+
+from emolens.cli.main import cli
+from emolens.errors import DataLayoutError
+from emolens.training.config import TrainConfig, load_config
+from emolens.training.loop import train
+
+TINY = {"net": "vgg-tiny", "batch_size": 32, "bf16": False, "threads": 1, "warmup_epochs": 0.5}
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Generated crops of the seven classes: 12 train, 4 PublicTest, 4 PrivateTest each."""
+    return write_kaggle_tree(tmp_path_factory.mktemp("gen"), {"Training": 12, "PublicTest": 4, "PrivateTest": 4})
+
+
+def test_config_from_yaml_and_toml_refuses_bad_values(tmp_path: Path) -> None:
+    (tmp_path / "a.yaml").write_text(
+        "net: vgg-tiny\nepochs: 3\nclasses: [angry, fear, happy, sad, surprise]\naugment: {flip: false}\n"
+    )
+    (tmp_path / "b.toml").write_text('net = "vgg-s"\nsampling = "balanced"\n[relabel]\ndisgust = "angry"\n')
+    a, b = load_config(tmp_path / "a.yaml"), load_config(tmp_path / "b.toml", epochs=2)
+    assert a.classes == ("angry", "fear", "happy", "sad", "surprise") and a.augment.flip is False
+    assert b.relabel == {"disgust": "angry"} and b.sampling == "balanced" and b.epochs == 2
+    with pytest.raises(ValueError, match=r"unknown config keys \[.epoch.\]"):
+        load_config(None, epoch=3)
+    with pytest.raises(ValueError, match=r"epochs must be > 0.*sampling must be one of"):
+        TrainConfig(epochs=0, sampling="random")
+
+
+def test_interrupted_run_resumes_to_the_same_result(generated: Path, tmp_path: Path) -> None:
+    cfg = TrainConfig(data=str(generated), epochs=3, class_weighting=True, **TINY)
+    straight = train(cfg, tmp_path / "straight")
+
+    def interrupt(row: dict[str, float]) -> None:
+        if row["epoch"] == 0:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        train(cfg, tmp_path / "resumed", on_epoch=interrupt)
+    assert json.loads((tmp_path / "resumed" / "history.json").read_text())[-1]["epoch"] == 0
+    resumed = train(cfg, tmp_path / "resumed", resume=True)
+    assert resumed["best_val_acc"] == straight["best_val_acc"] and resumed["epochs"] == 3
+    a = torch.load(tmp_path / "straight" / "last.pt", weights_only=False)
+    b = torch.load(tmp_path / "resumed" / "last.pt", weights_only=False)
+    assert all(torch.equal(a["model"][k], b["model"][k]) for k in a["model"])
+    assert [r["val_loss"] for r in a["history"]] == [r["val_loss"] for r in b["history"]]
+
+
+def test_five_class_subset_with_early_stopping_and_balanced_sampling(generated: Path, tmp_path: Path) -> None:
+    cfg = TrainConfig(
+        data=str(generated),
+        epochs=30,
+        lr=1e-6,
+        early_stop_patience=1,
+        sampling="balanced",
+        classes=("angry", "fear", "happy", "sad", "surprise"),
+        **TINY,
+    )
+    result = train(cfg, tmp_path / "run")
+    assert result["early_stopped"] and result["epochs"] < 30
+    best = torch.load(tmp_path / "run" / "best.pt", weights_only=False)
+    assert best["labels"] == ["angry", "fear", "happy", "sad", "surprise"]
+    assert best["model"]["head.3.weight"].shape[0] == 5
+    for name in ("config.json", "curves.png", "report.md", "report.json", "last.pt"):
+        assert (tmp_path / "run" / name).is_file()
+
+
+def test_a_missing_class_is_a_clear_error(tmp_path: Path) -> None:
+    data = write_kaggle_tree(tmp_path / "d", {"Training": 3, "PublicTest": 2}, classes=("happy", "sad"))
+    with pytest.raises(DataLayoutError, match=r"no images of the classes \['angry'"):
+        train(TrainConfig(data=str(data), epochs=1, **TINY), tmp_path / "run")
+    ok = train(TrainConfig(data=str(data), epochs=1, classes=("happy", "sad"), **TINY), tmp_path / "run2")
+    assert ok["classes"] == ["happy", "sad"]
+
+
+@pytest.mark.fer2013
+def test_train_command_on_fer2013_images(fer_subset: Path, tmp_path: Path) -> None:
+    config = tmp_path / "tiny.yaml"
+    config.write_text("net: vgg-tiny\nbatch_size: 64\nbf16: false\nlimit_per_class: 20\n")
+    result = CliRunner().invoke(
+        cli,
+        ["train", "--data", str(fer_subset), "--config", str(config), "--out", str(tmp_path / "run"), "--epochs", "2"],
+    )
+    assert result.exit_code == 0, result.output
+    summary = json.loads(
+        result.output.strip().splitlines()[-1]
+        if result.output.strip().startswith("{")
+        else next(line for line in result.output.splitlines() if line.startswith("{"))
+    )
+    assert summary["epochs"] == 2 and summary["device"] == "cpu"
+    saved = json.loads((tmp_path / "run" / "config.json").read_text())
+    assert saved["limit_per_class"] == 20 and saved["data"] == str(fer_subset) and saved["epochs"] == 2
+
+
+def test_torchrun_two_cpu_processes(generated: Path, tmp_path: Path) -> None:
+    torchrun = Path(sys.executable).with_name("torchrun")
+    command = [
+        str(torchrun),
+        "--nproc-per-node",
+        "2",
+        "--no-python",
+        str(Path(sys.executable).with_name("emolens")),
+        "train",
+        "--data",
+        str(generated),
+        "--out",
+        str(tmp_path / "ddp"),
+        "--epochs",
+        "2",
+        "--net",
+        "vgg-tiny",
+    ]
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    done = subprocess.run(command, capture_output=True, text=True, timeout=300, env=env)
+    assert done.returncode == 0, done.stderr[-3000:]
+    summary = json.loads(next(line for line in done.stdout.splitlines() if line.startswith("{")))
+    assert summary["processes"] == 2 and summary["epochs"] == 2
+    assert torch.load(tmp_path / "ddp" / "best.pt", weights_only=False)["net"] == "vgg-tiny"
