@@ -31,6 +31,9 @@ def model_card_markdown(card: dict[str, Any]) -> str:
         "ONNX/PyTorch parity "
         f"{card['parity_max_abs_diff']:.1e} (max abs difference of probabilities).",
     ]
+    facts = [(key, card[key]) for key in ("data", "command", "seed", "hardware", "training_time") if key in card]
+    if facts:
+        lines += ["", "## Training", "", *(f"- {key}: {value}" for key, value in facts)]
     for split, m in card.get("metrics", {}).items():
         lines += [
             "",
