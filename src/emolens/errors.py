@@ -8,6 +8,8 @@ __all__ = [
     "SourceError",
     "ModelLoadError",
     "DataLayoutError",
+    "StorageError",
+    "SessionNotFoundError",
 ]
 
 
@@ -29,3 +31,11 @@ class ModelLoadError(EmolensError, RuntimeError):
 
 class DataLayoutError(EmolensError, ValueError):
     """A data set folder does not have a layout emolens understands."""
+
+
+class StorageError(EmolensError, RuntimeError):
+    """The database could not be opened, migrated or written, or a record is invalid."""
+
+
+class SessionNotFoundError(StorageError, LookupError):
+    """No session has the given id (it may have been deleted by retention)."""

@@ -32,9 +32,9 @@ def cli(verbose: int) -> None:
 
 
 def _register() -> None:
-    from emolens.cli import bench, evaluate, predict, video
+    from emolens.cli import bench, evaluate, predict, serve, video
 
-    for module in (predict, video, evaluate, bench):
+    for module in (predict, video, evaluate, bench, serve):
         cli.add_command(module.command)
 
 

@@ -9,7 +9,7 @@ import click
 
 from emolens.vision.detect import DETECTORS
 
-__all__ = ["analyzer_options", "build_analyzer"]
+__all__ = ["analyzer_options", "build_analyzer", "db_option"]
 
 
 def analyzer_options(fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -24,3 +24,12 @@ def build_analyzer(model: str | None, detector: str, min_face_score: float, **op
     from emolens.vision.pipeline import Analyzer
 
     return Analyzer(detector=detector, model=model, min_face_score=min_face_score, **options)
+
+
+def db_option(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """--db: where records live (default: $EMOLENS_DB, else SQLite in the data folder)."""
+    return click.option(
+        "--db", metavar="URL",
+        help="Database URL (sqlite:///file.db, postgresql://user@host/db) or a SQLite file path. "
+        "Default: $EMOLENS_DB, else SQLite in the data folder ($EMOLENS_DATA_DIR or the user's data directory).",
+    )(fn)

@@ -1,0 +1,22 @@
+"""Storage: sessions, observations and settings in SQLite (default, WAL) or PostgreSQL, via SQLAlchemy 2.
+
+>>> store = Store(resolve_db_url(None))                       # doctest: +SKIP
+>>> s = store.create_session("Interview", "webcam")           # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+from emolens.storage.paths import data_dir, resolve_db_url
+from emolens.storage.records import SOURCES, ObservationFilter, ObservationIn, ObservationRecord, SessionRecord
+from emolens.storage.store import Store
+
+__all__ = [
+    "SOURCES",
+    "ObservationFilter",
+    "ObservationIn",
+    "ObservationRecord",
+    "SessionRecord",
+    "Store",
+    "data_dir",
+    "resolve_db_url",
+]

@@ -1,0 +1,1 @@
+"""Alembic migrations for the emolens schema; run by Store on open."""

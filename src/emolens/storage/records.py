@@ -1,0 +1,80 @@
+"""The records the store takes and returns: plain frozen dataclasses, no SQLAlchemy types."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from typing import Any
+
+__all__ = ["SOURCES", "ObservationFilter", "ObservationIn", "ObservationRecord", "SessionRecord"]
+
+SOURCES = ("webcam", "upload", "video", "desktop")
+
+
+@dataclass(frozen=True)
+class SessionRecord:
+    """One session: a live run, an upload batch or a video, with its scenario and times (UTC)."""
+
+    id: str
+    scenario: str
+    source: str
+    started_at: datetime
+    ended_at: datetime | None = None
+    observation_count: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        out = asdict(self)
+        out["started_at"] = self.started_at.isoformat()
+        out["ended_at"] = self.ended_at.isoformat() if self.ended_at else None
+        return out
+
+
+@dataclass(frozen=True)
+class ObservationIn:
+    """One face in one frame, to be stored. ``probabilities`` maps emotion names to floats."""
+
+    timestamp: datetime
+    emotion: str
+    confidence: float
+    probabilities: dict[str, float] = field(default_factory=dict)
+    track_id: int | None = None
+    person: str | None = None
+    bbox: tuple[float, float, float, float] | None = None
+
+
+@dataclass(frozen=True)
+class ObservationRecord:
+    """A stored observation, with its session's id, source and scenario."""
+
+    id: int
+    session_id: str
+    source: str
+    scenario: str
+    timestamp: datetime
+    emotion: str
+    confidence: float
+    probabilities: dict[str, float]
+    track_id: int | None
+    person: str | None
+    bbox: tuple[float, float, float, float] | None
+
+    def to_dict(self) -> dict[str, Any]:
+        out = asdict(self)
+        out["timestamp"] = self.timestamp.isoformat()
+        out["bbox"] = list(self.bbox) if self.bbox else None
+        return out
+
+
+@dataclass(frozen=True)
+class ObservationFilter:
+    """Which observations to return; every field left None matches everything."""
+
+    session_id: str | None = None
+    source: str | None = None
+    scenario: str | None = None
+    person: str | None = None
+    emotion: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+    limit: int | None = None
+    offset: int = 0

@@ -1,0 +1,235 @@
+"""Store: sessions, observations and settings in SQLite or PostgreSQL, migrated on open."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Engine, Select, create_engine, delete, event, func, select
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session, sessionmaker
+
+from emolens.errors import SessionNotFoundError, StorageError
+from emolens.storage.records import SOURCES, ObservationFilter, ObservationIn, ObservationRecord, SessionRecord
+from emolens.storage.tables import ObservationRow, SessionRow, SettingRow
+
+__all__ = ["Store"]
+
+log = logging.getLogger(__name__)
+_MIGRATIONS = Path(__file__).with_name("migrations")
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.close()
+
+
+def _make_engine(url: str) -> Engine:
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"check_same_thread": False})
+        event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    return create_engine(url, pool_pre_ping=True)
+
+
+def _session_record(row: SessionRow, count: int = 0) -> SessionRecord:
+    return SessionRecord(row.id, row.scenario, row.source, row.started_at, row.ended_at, count)
+
+
+def _observation_record(row: ObservationRow, session: SessionRow) -> ObservationRecord:
+    bbox = tuple(row.bbox) if row.bbox else None
+    return ObservationRecord(
+        id=row.id, session_id=row.session_id, source=session.source, scenario=session.scenario,
+        timestamp=row.timestamp, emotion=row.emotion, confidence=row.confidence,
+        probabilities=dict(row.probabilities), track_id=row.track_id, person=row.person,
+        bbox=bbox,  # type: ignore[arg-type]
+    )
+
+
+class Store:
+    """The one storage layer: ``Store(resolve_db_url(None))`` opens (and migrates) the default database."""
+
+    def __init__(self, url: str, migrate: bool = True):
+        self.url = url
+        try:
+            self.engine = _make_engine(url)
+            if migrate:
+                self._migrate()
+        except SQLAlchemyError as exc:
+            raise StorageError(f"cannot open the database {self.safe_url}: {exc}; check --db or EMOLENS_DB") from exc
+        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+
+    @property
+    def safe_url(self) -> str:
+        """The URL with any password hidden, for messages and logs."""
+        return self.engine.url.render_as_string(hide_password=True) if hasattr(self, "engine") else self.url
+
+    def _migrate(self) -> None:
+        config = Config()
+        config.set_main_option("script_location", str(_MIGRATIONS))
+        with self.engine.begin() as connection:
+            config.attributes["connection"] = connection
+            command.upgrade(config, "head")
+        log.debug("database %s is at the latest schema", self.safe_url)
+
+    def close(self) -> None:
+        """Release every pooled connection."""
+        self.engine.dispose()
+
+    # sessions ---------------------------------------------------------------------------------------------
+
+    def create_session(self, scenario: str, source: str, started_at: datetime | None = None) -> SessionRecord:
+        """A new session with a fresh UUID; ``source`` is one of webcam, upload, video, desktop."""
+        if source not in SOURCES:
+            raise StorageError(f"unknown source {source!r}; expected one of {', '.join(SOURCES)}")
+        scenario = scenario.strip()
+        if not scenario or len(scenario) > 80:
+            raise StorageError(f"a scenario needs 1 to 80 characters, got {scenario!r}")
+        started = started_at or datetime.now(UTC)
+        row = SessionRow(id=str(uuid.uuid4()), scenario=scenario, source=source, started_at=started)
+        with self._sessions.begin() as db:
+            db.add(row)
+        return _session_record(row)
+
+    def _row(self, db: Session, session_id: str) -> SessionRow:
+        row = db.get(SessionRow, session_id)
+        if row is None:
+            raise SessionNotFoundError(f"no session {session_id!r}: it never existed or was deleted")
+        return row
+
+    def end_session(self, session_id: str, ended_at: datetime | None = None) -> SessionRecord:
+        """Mark a session ended (now by default); ending an ended session keeps its first end time."""
+        with self._sessions.begin() as db:
+            row = self._row(db, session_id)
+            if row.ended_at is None:
+                row.ended_at = ended_at or datetime.now(UTC)
+            count = self._count(db, session_id)
+        return _session_record(row, count)
+
+    def _count(self, db: Session, session_id: str) -> int:
+        return db.scalar(select(func.count()).where(ObservationRow.session_id == session_id)) or 0
+
+    def get_session(self, session_id: str) -> SessionRecord:
+        """One session with its observation count; SessionNotFoundError when absent."""
+        with self._sessions() as db:
+            return _session_record(self._row(db, session_id), self._count(db, session_id))
+
+    def list_sessions(self, source: str | None = None, limit: int | None = None) -> list[SessionRecord]:
+        """Sessions, newest first, each with its observation count."""
+        counts = (
+            select(ObservationRow.session_id, func.count().label("n")).group_by(ObservationRow.session_id).subquery()
+        )
+        query = select(SessionRow, func.coalesce(counts.c.n, 0)).outerjoin(counts, counts.c.session_id == SessionRow.id)
+        if source:
+            query = query.where(SessionRow.source == source)
+        query = query.order_by(SessionRow.started_at.desc(), SessionRow.id).limit(limit)
+        with self._sessions() as db:
+            return [_session_record(row, n) for row, n in db.execute(query)]
+
+    def delete_session(self, session_id: str) -> None:
+        """Delete a session and all its observations; SessionNotFoundError when absent."""
+        with self._sessions.begin() as db:
+            row = self._row(db, session_id)
+            db.execute(delete(ObservationRow).where(ObservationRow.session_id == session_id))
+            db.delete(row)
+
+    def delete_all(self) -> int:
+        """Delete every session and observation (settings stay); returns how many sessions went."""
+        with self._sessions.begin() as db:
+            db.execute(delete(ObservationRow))
+            return db.execute(delete(SessionRow)).rowcount or 0
+
+    def apply_retention(self, keep_latest: int | None) -> list[str]:
+        """Keep only the ``keep_latest`` newest sessions (None keeps all); returns the deleted ids."""
+        if keep_latest is None:
+            return []
+        if keep_latest < 0:
+            raise StorageError(f"keep_latest must be >= 0 or None, got {keep_latest}")
+        with self._sessions.begin() as db:
+            ids = db.scalars(select(SessionRow.id).order_by(SessionRow.started_at.desc(), SessionRow.id)).all()
+            doomed = list(ids[keep_latest:])
+            if doomed:
+                db.execute(delete(ObservationRow).where(ObservationRow.session_id.in_(doomed)))
+                db.execute(delete(SessionRow).where(SessionRow.id.in_(doomed)))
+        log.info("retention kept %d session(s), deleted %d", min(len(ids), keep_latest), len(doomed))
+        return doomed
+
+    # observations -----------------------------------------------------------------------------------------
+
+    def add_observations(self, session_id: str, observations: Iterable[ObservationIn]) -> int:
+        """Store observations of one session; returns how many were stored."""
+        rows = [self._observation_row(session_id, o) for o in observations]
+        with self._sessions.begin() as db:
+            self._row(db, session_id)
+            db.add_all(rows)
+        return len(rows)
+
+    @staticmethod
+    def _observation_row(session_id: str, o: ObservationIn) -> ObservationRow:
+        if not 0.0 <= o.confidence <= 1.0:
+            raise StorageError(f"confidence must lie in [0, 1], got {o.confidence}")
+        if o.timestamp.tzinfo is None:
+            raise StorageError(f"timestamps must be timezone-aware (UTC), got naive {o.timestamp.isoformat()}")
+        return ObservationRow(
+            session_id=session_id, timestamp=o.timestamp, track_id=o.track_id, person=o.person,
+            emotion=str(o.emotion), confidence=float(o.confidence),
+            probabilities={str(k): float(v) for k, v in o.probabilities.items()},
+            bbox=[float(v) for v in o.bbox] if o.bbox else None,
+        )
+
+    def _filtered(self, f: ObservationFilter) -> Select[tuple[ObservationRow, SessionRow]]:
+        query = select(ObservationRow, SessionRow).join(SessionRow, SessionRow.id == ObservationRow.session_id)
+        conditions = {
+            ObservationRow.session_id: f.session_id, SessionRow.source: f.source, SessionRow.scenario: f.scenario,
+            ObservationRow.person: f.person, ObservationRow.emotion: f.emotion,
+        }
+        for column, value in conditions.items():
+            if value is not None:
+                query = query.where(column == value)
+        if f.since is not None:
+            query = query.where(ObservationRow.timestamp >= f.since)
+        if f.until is not None:
+            query = query.where(ObservationRow.timestamp < f.until)
+        return query
+
+    def query_observations(self, filters: ObservationFilter | None = None) -> list[ObservationRecord]:
+        """Observations matching ``filters``, oldest first."""
+        f = filters or ObservationFilter()
+        query = self._filtered(f).order_by(ObservationRow.timestamp, ObservationRow.id).offset(f.offset).limit(f.limit)
+        with self._sessions() as db:
+            return [_observation_record(o, s) for o, s in db.execute(query)]
+
+    def distinct_values(self) -> dict[str, list[str]]:
+        """The scenarios and people present, for filter menus."""
+        with self._sessions() as db:
+            scenarios = db.scalars(select(SessionRow.scenario).distinct().order_by(SessionRow.scenario)).all()
+            people = db.scalars(
+                select(ObservationRow.person).where(ObservationRow.person.is_not(None)).distinct().order_by(ObservationRow.person)
+            ).all()
+        return {"scenarios": list(scenarios), "people": [p for p in people if p]}
+
+    # settings ---------------------------------------------------------------------------------------------
+
+    def get_setting(self, key: str, default: Any = None) -> Any:
+        """A stored setting (any JSON value), or ``default``."""
+        with self._sessions() as db:
+            row = db.get(SettingRow, key)
+            return default if row is None else row.value
+
+    def set_setting(self, key: str, value: Any) -> None:
+        """Store a setting (any JSON value)."""
+        with self._sessions.begin() as db:
+            row = db.get(SettingRow, key)
+            if row is None:
+                db.add(SettingRow(key=key, value=value))
+            else:
+                row.value = value

@@ -1,0 +1,152 @@
+"""The live WebSocket (/ws/live): frames in, faces and running statistics out; protocol in docs/websocket.md."""
+
+from __future__ import annotations
+
+import logging
+import struct
+import time
+from collections import Counter
+from datetime import UTC, datetime
+from typing import Any
+
+from anyio import to_thread
+from fastapi import APIRouter, WebSocket, WebSocketDisconnect
+
+from emolens.analytics import confidence_score
+from emolens.errors import EmolensError
+from emolens.storage import ObservationIn
+from emolens.types import FrameResult
+from emolens.vision.io import Frame, read_image
+from emolens.vision.pipeline import Analyzer
+from emolens.web.observe import save_face_crops, to_observations
+from emolens.web.security import authorised, same_origin
+from emolens.web.state import AppState, get_state, user_settings
+from emolens.web.summary import session_summary
+
+__all__ = ["router"]
+
+log = logging.getLogger(__name__)
+router = APIRouter()
+FLUSH_EVERY_S = 1.0
+MAX_FRAME_BYTES = 2_000_000
+
+
+class LiveRun:
+    """One browser's live session: its tracker, running counts and observations waiting to be stored."""
+
+    def __init__(self, state: AppState, session_id: str, analyzer_labels: tuple[str, ...]):
+        self.state, self.session_id = state, session_id
+        self.prefs = user_settings(state.store)
+        self.tracker = None
+        self.counts: Counter[str] = Counter({label: 0 for label in analyzer_labels})
+        self.pending: list[ObservationIn] = []
+        self.frames, self.started = 0, time.monotonic()
+        self.last_flush = self.started
+
+    def _analyze(self, analyzer: Analyzer, data: bytes) -> FrameResult:
+        image = read_image(data)
+        if self.tracker is None:
+            self.tracker = analyzer.new_tracker()
+        frame = Frame(self.frames, time.monotonic() - self.started, image)
+        result = analyzer.analyze_frame(frame, self.tracker)
+        every = self.prefs.crop_every_n_frames
+        if self.prefs.save_face_crops and result.predictions and self.frames % every == 0:
+            save_face_crops(image, result.predictions, self.state.settings.data_folder / "face_crops")
+        return result
+
+    async def frame(self, frame_id: int, data: bytes) -> dict[str, Any]:
+        """Analyse one JPEG frame; the reply the browser draws."""
+        t0 = time.perf_counter()
+        result = await self.state.pool.run(lambda analyzer: self._analyze(analyzer, data))
+        self.frames += 1
+        self.pending += to_observations(result.predictions)
+        self.counts.update(p.label.value for p in result.predictions)
+        if time.monotonic() - self.last_flush >= FLUSH_EVERY_S:
+            await self.flush()
+        faces = [
+            {"bbox": p.face.bbox.to_dict(), "label": p.label.value, "emoji": p.label.emoji,
+             "confidence": round(p.confidence, 4), "track_id": p.track_id}
+            for p in result.predictions
+        ]
+        return {
+            "type": "result", "frame_id": frame_id, "width": result.size_wh[0], "height": result.size_wh[1],
+            "faces": faces, "counts": dict(self.counts),
+            "confidence_score": confidence_score(self.counts, self.prefs.weights, self.prefs.other_weight),
+            "server_ms": round((time.perf_counter() - t0) * 1000, 1),
+        }
+
+    async def flush(self) -> None:
+        """Store the observations gathered since the last flush."""
+        pending, self.pending = self.pending, []
+        self.last_flush = time.monotonic()
+        if pending:
+            await to_thread.run_sync(self.state.store.add_observations, self.session_id, pending)
+
+
+def _parse_frame(data: bytes) -> tuple[int, bytes]:
+    if len(data) < 5 or len(data) > MAX_FRAME_BYTES:
+        raise ValueError(f"a frame is 4 id bytes + a JPEG of at most {MAX_FRAME_BYTES} bytes, got {len(data)} bytes")
+    return struct.unpack(">I", data[:4])[0], data[4:]
+
+
+async def _start(ws: WebSocket, state: AppState) -> str:
+    message = await ws.receive_json()
+    scenario = str(message.get("scenario", "")).strip() if isinstance(message, dict) else ""
+    if not isinstance(message, dict) or message.get("type") != "start" or not scenario:
+        raise ValueError('the first message must be {"type": "start", "scenario": "<name>"}')
+    session = await to_thread.run_sync(state.store.create_session, scenario[:80], "webcam")
+    await to_thread.run_sync(state.store.apply_retention, user_settings(state.store).retention)
+    await ws.send_json({"type": "started", "session": session.to_dict()})
+    return session.id
+
+
+async def _loop(ws: WebSocket, run: LiveRun) -> bool:
+    """Serve frames until stop (True) or a disconnect (False)."""
+    while True:
+        message = await ws.receive()
+        if message["type"] == "websocket.disconnect":
+            return False
+        if message.get("bytes") is not None:
+            try:
+                frame_id, jpeg = _parse_frame(message["bytes"])
+                await ws.send_json(await run.frame(frame_id, jpeg))
+            except (EmolensError, ValueError) as exc:
+                await ws.send_json({"type": "error", "detail": str(exc)})
+        elif '"stop"' in (message.get("text") or ""):
+            return True
+
+
+async def _finish(state: AppState, run: LiveRun) -> dict[str, Any]:
+    await run.flush()
+    await to_thread.run_sync(state.store.end_session, run.session_id, datetime.now(UTC))
+    summary = await to_thread.run_sync(session_summary, state.store, run.session_id, run.prefs)
+    return {"type": "summary", "summary": summary.model_dump(mode="json")}
+
+
+@router.websocket("/ws/live")
+async def live(ws: WebSocket) -> None:
+    """Live session: start message, binary frames, stop message -> summary."""
+    state = get_state(ws)
+    if not same_origin(ws) or not authorised(ws, state.settings.api_token):
+        await ws.close(code=1008, reason="cross-origin or unauthorised")
+        return
+    await ws.accept()
+    try:
+        session_id = await _start(ws, state)
+    except (ValueError, EmolensError) as exc:
+        await ws.send_json({"type": "error", "detail": str(exc)})
+        await ws.close(code=1003)
+        return
+    except WebSocketDisconnect:
+        return
+    run = LiveRun(state, session_id, tuple(e.value for e in state.pool.labels))
+    stopped = False
+    try:
+        stopped = await _loop(ws, run)
+    except WebSocketDisconnect:
+        log.info("live session %s: browser went away", session_id)
+    finally:
+        reply = await _finish(state, run)
+    if stopped:
+        await ws.send_json(reply)
+        await ws.close()

@@ -1,0 +1,1 @@
+"""HTTP routes: pages, the JSON API and the kiosk endpoints."""

@@ -1,0 +1,107 @@
+"""/api/observations: query with filters, export as CSV or JSONL; /api/data: delete everything."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, timedelta
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, HTTPException, Query
+from fastapi.responses import StreamingResponse
+
+from emolens.analytics import confidence_score, emotion_counts, emotion_shares, timeline
+from emolens.storage import ObservationFilter, ObservationRecord
+from emolens.types import EMOTIONS
+from emolens.web.state import StoreDep, user_settings
+
+__all__ = ["filters", "router"]
+
+router = APIRouter(tags=["observations"])
+
+
+def _when(text: str | None, end: bool) -> datetime | None:
+    if not text:
+        return None
+    try:
+        if len(text) == 10:
+            day = date.fromisoformat(text)
+            return datetime(day.year, day.month, day.day, tzinfo=UTC) + (timedelta(days=1) if end else timedelta())
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise HTTPException(422, f"bad date {text!r}: use YYYY-MM-DD or an ISO 8601 time") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def filters(
+    session_id: str | None = None, source: str | None = None, scenario: str | None = None,
+    person: str | None = None, emotion: str | None = None,
+    since: Annotated[str | None, Query(description="YYYY-MM-DD or ISO time, inclusive")] = None,
+    until: Annotated[str | None, Query(description="YYYY-MM-DD (whole day included) or ISO time, exclusive")] = None,
+    limit: Annotated[int | None, Query(ge=1, le=1_000_000)] = None, offset: Annotated[int, Query(ge=0)] = 0,
+) -> ObservationFilter:
+    """The filter from query parameters; empty strings count as 'any'."""
+    return ObservationFilter(
+        session_id=session_id or None, source=source or None, scenario=scenario or None, person=person or None,
+        emotion=emotion or None, since=_when(since, end=False), until=_when(until, end=True), limit=limit, offset=offset,
+    )
+
+
+FilterDep = Annotated[ObservationFilter, Depends(filters)]
+
+
+@router.get("/api/observations")
+def query_observations(f: FilterDep, store: StoreDep) -> list[dict[str, object]]:
+    """Observations matching the filters, oldest first."""
+    return [o.to_dict() for o in store.query_observations(f)]
+
+
+@router.get("/api/observations/stats")
+def observation_stats(f: FilterDep, store: StoreDep) -> dict[str, object]:
+    """Counts, shares, timeline and confidence score of the filtered observations (analytics charts)."""
+    rows = store.query_observations(f)
+    counts = emotion_counts(o.emotion for o in rows)
+    prefs = user_settings(store)
+    return {
+        "total": len(rows), "counts": counts, "shares": emotion_shares(counts), "timeline": timeline(rows),
+        "confidence_score": confidence_score(counts, prefs.weights, prefs.other_weight),
+        **store.distinct_values(),
+    }
+
+
+_COLUMNS = ["id", "session_id", "source", "scenario", "timestamp", "track_id", "person", "emotion", "confidence"]
+
+
+def _csv(rows: list[ObservationRecord]) -> Iterator[str]:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow([*_COLUMNS, *(f"p_{e.value}" for e in EMOTIONS), "x1", "y1", "x2", "y2"])
+    for o in rows:
+        d = o.to_dict()
+        bbox = list(o.bbox) if o.bbox else ["", "", "", ""]
+        writer.writerow([d[c] for c in _COLUMNS] + [o.probabilities.get(e.value, "") for e in EMOTIONS] + bbox)
+        yield buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate()
+    yield buffer.getvalue()
+
+
+@router.get("/api/observations/export")
+def export(f: FilterDep, store: StoreDep, format: Literal["csv", "jsonl"] = "csv") -> StreamingResponse:  # noqa: A002
+    """The filtered observations as a CSV or JSONL download."""
+    rows = store.query_observations(f)
+    if format == "csv":
+        body: Iterator[str] = _csv(rows)
+    else:
+        body = (json.dumps(o.to_dict(), ensure_ascii=False) + "\n" for o in rows)
+    media = "text/csv" if format == "csv" else "application/x-ndjson"
+    name = f"emolens-observations.{format}"
+    return StreamingResponse(body, media_type=media, headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+@router.delete("/api/data", tags=["settings"])
+def delete_everything(store: StoreDep) -> dict[str, int]:
+    """Delete every session and observation (settings stay)."""
+    return {"deleted_sessions": store.delete_all()}

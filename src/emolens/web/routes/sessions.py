@@ -1,0 +1,51 @@
+"""/api/sessions: create, list, get, summary, end, delete."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Query, Response
+from starlette.concurrency import run_in_threadpool
+
+from emolens.web.schemas import SessionCreate, SessionPublic, SummaryOut
+from emolens.web.state import StoreDep, user_settings
+from emolens.web.summary import session_summary
+
+__all__ = ["router"]
+
+router = APIRouter(prefix="/api/sessions", tags=["sessions"])
+
+
+@router.post("", status_code=201)
+def create_session(body: SessionCreate, store: StoreDep) -> SessionPublic:
+    """Start a session (the live page does this over the WebSocket; scripts use this)."""
+    record = store.create_session(body.scenario, body.source)
+    store.apply_retention(user_settings(store).retention)
+    return SessionPublic.of(record)
+
+
+@router.get("")
+def list_sessions(store: StoreDep, source: str | None = None, limit: int | None = Query(None, ge=1)) -> list[SessionPublic]:
+    """Sessions, newest first."""
+    return [SessionPublic.of(s) for s in store.list_sessions(source=source, limit=limit)]
+
+
+@router.get("/{session_id}")
+def get_session(session_id: str, store: StoreDep) -> SessionPublic:
+    return SessionPublic.of(store.get_session(session_id))
+
+
+@router.get("/{session_id}/summary")
+async def summary(session_id: str, store: StoreDep) -> SummaryOut:
+    """Counts, shares, confidence score, dominant and trending emotions, timeline and advice."""
+    return await run_in_threadpool(session_summary, store, session_id, user_settings(store))
+
+
+@router.post("/{session_id}/end")
+def end_session(session_id: str, store: StoreDep) -> SessionPublic:
+    return SessionPublic.of(store.end_session(session_id))
+
+
+@router.delete("/{session_id}", status_code=204)
+def delete_session(session_id: str, store: StoreDep) -> Response:
+    """Delete a session and every observation in it."""
+    store.delete_session(session_id)
+    return Response(status_code=204)

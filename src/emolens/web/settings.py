@@ -1,0 +1,39 @@
+"""Typed settings of the web app; built once by the entry point (``emolens serve``), never at import."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from emolens.storage import data_dir
+
+__all__ = ["WebSettings"]
+
+
+@dataclass(frozen=True)
+class WebSettings:
+    """What the app needs: where the records live, limits, the optional API token and the kiosk camera.
+
+    ``workers`` analyzers run frames in parallel (more: more concurrent live sessions, more memory);
+    ``camera`` is the server-side source for the kiosk endpoints (a camera index or a video file).
+    """
+
+    db_url: str
+    api_token: str | None = None
+    max_image_mb: float = 10.0
+    max_video_mb: float = 200.0
+    max_images: int = 20
+    workers: int = field(default_factory=lambda: max(1, min(4, os.cpu_count() or 1)))
+    camera: str | None = None
+    data_folder: Path = field(default_factory=data_dir)
+    detector: str = "mediapipe"
+    model: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.max_image_mb <= 0 or self.max_video_mb <= 0:
+            raise ValueError(f"upload limits must be positive, got {self.max_image_mb} MB and {self.max_video_mb} MB")
+        if self.workers < 1:
+            raise ValueError(f"workers must be >= 1, got {self.workers}")
+        if self.api_token is not None and len(self.api_token) < 16:
+            raise ValueError("an API token needs at least 16 characters; generate one with `python -m secrets`")

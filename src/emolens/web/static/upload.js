@@ -1,0 +1,21 @@
+// Upload page: several images or one video -> annotated results, stored as a session.
+"use strict";
+const form = document.getElementById("upload-form"), statusEl = document.getElementById("status");
+
+form.addEventListener("submit", async (event) => {
+  event.preventDefault();
+  statusEl.textContent = "Analysing…"; statusEl.classList.remove("error");
+  try {
+    const out = await api("POST", "/api/uploads", new FormData(form));
+    const faces = out.results.reduce((n, r) => n + r.faces.length, 0);
+    statusEl.replaceChildren(`${out.results.length} item(s), ${faces} face(s) · `,
+      el("a", { href: `/advice?session=${out.session.id}` }, "advice"), " · ",
+      el("a", { href: `/analytics?session_id=${out.session.id}` }, "analytics"));
+    document.getElementById("results").replaceChildren(...out.results.filter((r) => r.annotated || r.error).map((r) => el("figure", {},
+      r.annotated ? el("img", { src: r.annotated, alt: r.name }) : "",
+      el("figcaption", { class: r.error ? "error" : "" }, r.error ? `${r.name}: ${r.error}` :
+        `${r.name}: ${r.faces.map((f) => `${f.emoji} ${f.label} ${Math.round(f.confidence * 100)}%`).join(", ") || "no face"}`))));
+  } catch (err) {
+    statusEl.textContent = err.message; statusEl.classList.add("error");
+  }
+});

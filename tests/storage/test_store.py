@@ -1,0 +1,168 @@
+from __future__ import annotations
+
+import sqlite3
+import threading
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import inspect
+
+from emolens.errors import SessionNotFoundError, StorageError
+from emolens.storage import ObservationFilter, ObservationIn, Store, resolve_db_url
+
+T0 = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
+
+
+def _obs(second: float, emotion: str = "happy", person: str | None = None, track: int | None = 1) -> ObservationIn:
+    probs = {"happy": 0.7, "neutral": 0.2, "sad": 0.1}
+    return ObservationIn(T0 + timedelta(seconds=second), emotion, 0.7, probs, track, person, (1.0, 2.0, 30.0, 40.0))
+
+
+def test_migrations_create_the_schema(store: Store) -> None:
+    tables = set(inspect(store.engine).get_table_names())
+    assert {"sessions", "observations", "settings", "alembic_version"} <= tables
+
+
+def test_reopening_a_migrated_database_keeps_records(db_url: str) -> None:
+    first = Store(db_url)
+    session = first.create_session("Interview", "webcam")
+    first.close()
+    second = Store(db_url)
+    assert second.get_session(session.id).scenario == "Interview"
+    second.close()
+
+
+def test_session_life_cycle(store: Store) -> None:
+    session = store.create_session("Exam", "webcam")
+    assert len(session.id) == 36 and session.ended_at is None and session.started_at.tzinfo is not None
+    assert store.add_observations(session.id, [_obs(0), _obs(1, "sad"), _obs(2, "sad")]) == 3
+    ended = store.end_session(session.id)
+    assert ended.ended_at is not None and ended.observation_count == 3
+    again = store.end_session(session.id)
+    assert again.ended_at == ended.ended_at
+
+
+def test_observations_round_trip(store: Store) -> None:
+    session = store.create_session("Meeting", "upload")
+    store.add_observations(session.id, [_obs(5, "neutral", person="ada", track=None)])
+    [row] = store.query_observations(ObservationFilter(session_id=session.id))
+    assert (row.emotion, row.person, row.track_id) == ("neutral", "ada", None)
+    assert (row.source, row.scenario) == ("upload", "Meeting")
+    assert row.timestamp == T0 + timedelta(seconds=5)
+    assert row.probabilities == {"happy": 0.7, "neutral": 0.2, "sad": 0.1}
+    assert row.bbox == (1.0, 2.0, 30.0, 40.0)
+
+
+def test_filters(store: Store) -> None:
+    live = store.create_session("Interview", "webcam")
+    video = store.create_session("Exam", "video")
+    store.add_observations(live.id, [_obs(0, "happy", "ada"), _obs(10, "sad", "bob")])
+    store.add_observations(video.id, [_obs(20, "angry"), _obs(30, "happy")])
+    q = store.query_observations
+    assert [o.emotion for o in q(ObservationFilter(source="video"))] == ["angry", "happy"]
+    assert [o.emotion for o in q(ObservationFilter(scenario="Interview"))] == ["happy", "sad"]
+    assert [o.emotion for o in q(ObservationFilter(person="bob"))] == ["sad"]
+    assert [o.emotion for o in q(ObservationFilter(emotion="happy"))] == ["happy", "happy"]
+    window = ObservationFilter(since=T0 + timedelta(seconds=10), until=T0 + timedelta(seconds=30))
+    assert [o.emotion for o in q(window)] == ["sad", "angry"]
+    assert len(q(ObservationFilter(limit=3, offset=2))) == 2
+    assert store.distinct_values() == {"scenarios": ["Exam", "Interview"], "people": ["ada", "bob"]}
+
+
+def test_list_sessions_newest_first_with_counts(store: Store) -> None:
+    old = store.create_session("A", "webcam", started_at=T0)
+    new = store.create_session("B", "upload", started_at=T0 + timedelta(hours=1))
+    store.add_observations(old.id, [_obs(0), _obs(1)])
+    listed = store.list_sessions()
+    assert [(s.id, s.observation_count) for s in listed] == [(new.id, 0), (old.id, 2)]
+    assert [s.id for s in store.list_sessions(source="upload")] == [new.id]
+
+
+def test_delete_session_and_all(store: Store) -> None:
+    a = store.create_session("A", "webcam")
+    b = store.create_session("B", "webcam")
+    store.add_observations(a.id, [_obs(0)])
+    store.add_observations(b.id, [_obs(1)])
+    store.delete_session(a.id)
+    with pytest.raises(SessionNotFoundError, match="no session"):
+        store.get_session(a.id)
+    assert [o.session_id for o in store.query_observations()] == [b.id]
+    assert store.delete_all() == 1
+    assert store.list_sessions() == [] and store.query_observations() == []
+
+
+def test_retention_keeps_the_latest(store: Store) -> None:
+    ids = [store.create_session(f"S{i}", "webcam", started_at=T0 + timedelta(minutes=i)).id for i in range(7)]
+    for session_id in ids:
+        store.add_observations(session_id, [_obs(0)])
+    assert store.apply_retention(None) == []
+    deleted = store.apply_retention(5)
+    assert sorted(deleted) == sorted(ids[:2])
+    assert {s.id for s in store.list_sessions()} == set(ids[2:])
+    assert len(store.query_observations()) == 5
+
+
+def test_settings_round_trip(store: Store) -> None:
+    assert store.get_setting("retention", 5) == 5
+    store.set_setting("retention", None)
+    assert store.get_setting("retention", 5) is None
+    store.set_setting("weights", {"happy": 3})
+    assert store.get_setting("weights") == {"happy": 3}
+
+
+def test_bad_input_is_refused_with_reasons(store: Store) -> None:
+    with pytest.raises(StorageError, match="unknown source 'phone'"):
+        store.create_session("A", "phone")
+    with pytest.raises(StorageError, match="scenario needs"):
+        store.create_session("  ", "webcam")
+    session = store.create_session("A", "webcam")
+    with pytest.raises(StorageError, match="confidence must lie"):
+        store.add_observations(session.id, [ObservationIn(T0, "happy", 1.5)])
+    with pytest.raises(SessionNotFoundError):
+        store.add_observations("nope", [_obs(0)])
+    with pytest.raises(StorageError, match="timezone-aware"):
+        store.add_observations(session.id, [ObservationIn(datetime(2025, 1, 1), "happy", 0.5)])
+    assert store.query_observations() == []
+
+
+def test_concurrent_writers(store: Store) -> None:
+    session = store.create_session("Load", "webcam")
+    errors: list[Exception] = []
+
+    def write(offset: int) -> None:
+        try:
+            for i in range(20):
+                store.add_observations(session.id, [_obs(offset + i)])
+        except Exception as exc:  # collected and asserted below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=write, args=(k * 100,)) for k in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == [] and store.get_session(session.id).observation_count == 80
+
+
+def test_sqlite_uses_wal(tmp_path: Path) -> None:
+    path = tmp_path / "wal.db"
+    Store(f"sqlite:///{path}").close()
+    with sqlite3.connect(path) as conn:
+        assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+def test_unreachable_database_says_what_to_do() -> None:
+    with pytest.raises(StorageError, match="check --db or EMOLENS_DB"):
+        Store("postgresql+psycopg://nobody@127.0.0.1:1/none")
+
+
+def test_resolve_db_url(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.delenv("EMOLENS_DB", raising=False)
+    monkeypatch.setenv("EMOLENS_DATA_DIR", str(tmp_path / "data"))
+    assert resolve_db_url(None) == f"sqlite:///{tmp_path / 'data' / 'emolens.db'}"
+    assert (tmp_path / "data").is_dir()
+    monkeypatch.setenv("EMOLENS_DB", "postgresql://u:p@h/db")
+    assert resolve_db_url(None) == "postgresql+psycopg://u:p@h/db"
+    assert resolve_db_url("sqlite:///x.db") == "sqlite:///x.db"
+    assert resolve_db_url(str(tmp_path / "y.db")) == f"sqlite:///{tmp_path / 'y.db'}"

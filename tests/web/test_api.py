@@ -1,0 +1,157 @@
+"""The JSON API against a real `emolens serve` process and its SQLite file."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import sqlite3
+import struct
+from collections.abc import Callable
+from pathlib import Path
+
+import cv2
+import httpx
+import numpy as np
+import pytest
+from websockets.sync.client import connect
+
+from conftest import TOKEN, Server
+
+
+def _jpeg(image: np.ndarray) -> bytes:
+    ok, data = cv2.imencode(".jpg", image)
+    assert ok
+    return data.tobytes()
+
+
+def test_pages_and_openapi(server: Server) -> None:
+    for path in ("/", "/upload", "/analytics", "/advice", "/settings", "/docs"):
+        response = httpx.get(server.url + path)
+        assert response.status_code == 200, path
+    assert 'data-testid="start"' in httpx.get(server.url + "/").text
+    paths = httpx.get(server.url + "/openapi.json").json()["paths"]
+    assert {"/api/sessions", "/api/sessions/{session_id}/summary", "/api/observations/export", "/api/analyze"} <= set(paths)
+
+
+def test_static_assets_are_local(server: Server) -> None:
+    html = httpx.get(server.url + "/analytics").text
+    assert "http://" not in html.replace(server.url, "") and "https://" not in html
+    assert httpx.get(server.url + "/static/common.js").status_code == 200
+
+
+def test_csrf_is_required_for_changes(server: Server) -> None:
+    refused = httpx.post(server.url + "/api/sessions", json={"scenario": "Exam"})
+    assert refused.status_code == 403 and "CSRF" in refused.json()["detail"]
+    with server.client() as client:
+        client.cookies.set("emolens_csrf", "forged")
+        assert client.post("/api/sessions", json={"scenario": "Exam"}).status_code == 403
+
+
+def test_session_api_life_cycle(server: Server) -> None:
+    with server.client() as client:
+        created = client.post("/api/sessions", json={"scenario": "Meeting", "source": "desktop"})
+        assert created.status_code == 201
+        sid = created.json()["id"]
+        assert client.get(f"/api/sessions/{sid}").json()["scenario"] == "Meeting"
+        assert sid in [s["id"] for s in client.get("/api/sessions").json()]
+        assert client.post(f"/api/sessions/{sid}/end").json()["ended_at"] is not None
+        summary = client.get(f"/api/sessions/{sid}/summary").json()
+        assert summary["confidence_score"] is None and summary["dominant"] is None
+        assert client.delete(f"/api/sessions/{sid}").status_code == 204
+        missing = client.get(f"/api/sessions/{sid}")
+        assert missing.status_code == 404 and "no session" in missing.json()["detail"]
+        bad = client.post("/api/sessions", json={"scenario": "X", "source": "phone"})
+        assert bad.status_code == 422
+
+
+def test_analyze_one_image(server: Server, astronaut_bgr: np.ndarray) -> None:
+    with server.client() as client:
+        out = client.post("/api/analyze", files={"image": ("astronaut.jpg", _jpeg(astronaut_bgr), "image/jpeg")}).json()
+        assert len(out["faces"]) == 1 and out["faces"][0]["label"] == "happy"
+        wrong = client.post("/api/analyze", files={"image": ("notes.txt", b"hello", "text/plain")})
+        assert wrong.status_code == 415 and "unsupported type" in wrong.json()["detail"]
+        corrupt = client.post("/api/analyze", files={"image": ("broken.jpg", b"\xff\xd8garbage", "image/jpeg")})
+        assert corrupt.status_code == 422 and "not an image" in corrupt.json()["detail"]
+
+
+def test_upload_images_are_stored_and_exported(server: Server, astronaut_bgr: np.ndarray) -> None:
+    files = [("files", (f"a{i}.jpg", _jpeg(astronaut_bgr), "image/jpeg")) for i in range(2)]
+    with server.client() as client:
+        out = client.post("/api/uploads", files=files, data={"scenario": "Interview"})
+        assert out.status_code == 201, out.text
+        body = out.json()
+        sid = body["session"]["id"]
+        assert body["session"]["source"] == "upload" and body["results"][0]["annotated"].startswith("data:image/jpeg")
+        rows = client.get("/api/observations", params={"session_id": sid}).json()
+        assert [r["emotion"] for r in rows] == ["happy", "happy"]
+        exported = client.get("/api/observations/export", params={"session_id": sid, "format": "csv"}).text
+        table = list(csv.DictReader(io.StringIO(exported)))
+        assert len(table) == 2 and table[0]["emotion"] == "happy" and float(table[0]["p_happy"]) > 0.5
+        lines = client.get("/api/observations/export", params={"session_id": sid, "format": "jsonl"}).text.splitlines()
+        assert [json.loads(line)["session_id"] for line in lines] == [sid, sid]
+    with sqlite3.connect(server.db_path) as db:
+        assert db.execute("SELECT count(*) FROM observations WHERE session_id = ?", (sid,)).fetchone()[0] == 2
+
+
+def test_upload_video_is_a_video_session(server: Server, moving_face_video: Path) -> None:
+    with server.client() as client:
+        files = {"files": ("clip.avi", moving_face_video.read_bytes(), "video/x-msvideo")}
+        out = client.post("/api/uploads", files=files, data={"scenario": "Exam"}).json()
+        assert out["session"]["source"] == "video" and out["session"]["observation_count"] >= 15
+        assert {f["track_id"] for r in out["results"] for f in r["faces"]} == {1}
+
+
+def test_upload_limits(server: Server) -> None:
+    with server.client() as client:
+        huge = client.post("/api/uploads", files={"files": ("big.jpg", b"\xff" * (11 * 1024 * 1024), "image/jpeg")})
+        assert huge.status_code == 413 and "10 MB" in huge.json()["detail"]
+        mixed = [("files", ("a.jpg", b"x", "image/jpeg")), ("files", ("b.mp4", b"x", "video/mp4"))]
+        assert client.post("/api/uploads", files=mixed).status_code == 422
+
+
+def test_settings_retention_and_delete_all(server: Server) -> None:
+    with server.client() as client:
+        ids = [client.post("/api/sessions", json={"scenario": f"S{i}"}).json()["id"] for i in range(4)]
+        saved = client.put("/api/settings", json={"retention": 2, "save_face_crops": False}).json()
+        assert saved["retention"] == 2
+        assert [s["id"] for s in client.get("/api/sessions").json()] == ids[::-1][:2]
+        client.put("/api/settings", json={"retention": None})
+        assert client.get("/api/settings").json()["retention"] is None
+        assert client.delete("/api/data").json()["deleted_sessions"] == 2
+        assert client.get("/api/sessions").json() == []
+
+
+def test_live_websocket_protocol(server: Server, astronaut_bgr: np.ndarray) -> None:
+    ws_url = server.url.replace("http", "ws") + "/ws/live"
+    with connect(ws_url) as ws:
+        ws.send(json.dumps({"type": "start", "scenario": "Public Speaking"}))
+        started = json.loads(ws.recv())
+        assert started["type"] == "started"
+        for frame_id in (7, 8, 9):
+            ws.send(struct.pack(">I", frame_id) + _jpeg(astronaut_bgr))
+            reply = json.loads(ws.recv())
+            assert reply["frame_id"] == frame_id and reply["faces"][0]["label"] == "happy"
+        assert reply["counts"]["happy"] == 3 and reply["confidence_score"] == 100.0
+        ws.send(b"\x00\x00\x00\x01not a jpeg")
+        assert json.loads(ws.recv())["type"] == "error"
+        ws.send(json.dumps({"type": "stop"}))
+        summary = json.loads(ws.recv())["summary"]
+    assert summary["session"]["observation_count"] == 3 and summary["session"]["ended_at"]
+    assert summary["dominant"] == "happy" and summary["advice"]["tips"]
+
+
+def test_websocket_refuses_other_origins(server: Server) -> None:
+    ws_url = server.url.replace("http", "ws") + "/ws/live"
+    with pytest.raises(Exception, match="1008|rejected|closed"), connect(ws_url, origin="http://evil.example") as ws:  # type: ignore[arg-type]
+        ws.send(json.dumps({"type": "start", "scenario": "x"}))
+        ws.recv()
+
+
+def test_api_token(serve: Callable[..., Server]) -> None:
+    server = serve(token=TOKEN)
+    assert httpx.get(server.url + "/api/sessions").status_code == 401
+    headers = {"Authorization": f"Bearer {TOKEN}"}
+    made = httpx.post(server.url + "/api/sessions", json={"scenario": "Exam"}, headers=headers)
+    assert made.status_code == 201
+    assert httpx.get(server.url + "/api/sessions", headers={"Authorization": "Bearer wrong-token-xxxxxxxx"}).status_code == 401
