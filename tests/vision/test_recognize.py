@@ -7,11 +7,11 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
+from tests.conftest import side_by_side, write_video
 
 from emolens.errors import InvalidImageError
 from emolens.vision.io import Frame
 from emolens.vision.recognize import DlibRecognizer, Gallery
-from tests.conftest import side_by_side, write_video
 
 
 def _shifted(image: np.ndarray, dx: int, dy: int) -> np.ndarray:
@@ -101,7 +101,9 @@ def test_removed_person_is_no_longer_recognised(recognizer, people_analyzer, ast
         ("tiny", "px wide"),
     ],
 )
-def test_enrolment_refuses_photos_without_exactly_one_usable_face(people_analyzer, astronaut_bgr, hopper_bgr, image, message):
+def test_enrolment_refuses_photos_without_exactly_one_usable_face(
+    people_analyzer, astronaut_bgr, hopper_bgr, image, message
+):
     if isinstance(image, str):
         image = (
             side_by_side(astronaut_bgr, hopper_bgr)
