@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 __all__ = [
+    "DataLayoutError",
     "EmolensError",
     "InvalidImageError",
-    "SourceError",
     "ModelLoadError",
-    "DataLayoutError",
-    "StorageError",
+    "PersonNotFoundError",
     "SessionNotFoundError",
+    "SourceError",
+    "StorageError",
 ]
 
 
@@ -39,3 +40,7 @@ class StorageError(EmolensError, RuntimeError):
 
 class SessionNotFoundError(StorageError, LookupError):
     """No session has the given id (it may have been deleted by retention)."""
+
+
+class PersonNotFoundError(StorageError, LookupError):
+    """No enrolled person has the given name."""

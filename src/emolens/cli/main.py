@@ -32,9 +32,9 @@ def cli(verbose: int) -> None:
 
 
 def _register() -> None:
-    from emolens.cli import bench, evaluate, predict, serve, video
+    from emolens.cli import bench, evaluate, people, predict, serve, video
 
-    for module in (predict, video, evaluate, bench, serve):
+    for module in (predict, video, evaluate, bench, serve, people):
         cli.add_command(module.command)
 
 
