@@ -101,6 +101,8 @@ def test_retention_keeps_the_latest(store: Store) -> None:
     assert sorted(deleted) == sorted(ids[:2])
     assert {s.id for s in store.list_sessions()} == set(ids[2:])
     assert len(store.query_observations()) == 5
+    assert sorted(store.apply_retention(1, keep_ids=[ids[2]])) == sorted(ids[3:6])
+    assert {s.id for s in store.list_sessions()} == {ids[2], ids[6]}
 
 
 def test_settings_round_trip(store: Store) -> None:

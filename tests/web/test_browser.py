@@ -16,8 +16,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
-
-from conftest import Server
+from live_server import Server
 
 pytestmark = pytest.mark.browser
 CHROMIUM = "/usr/bin/chromium"
@@ -49,7 +48,8 @@ def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
 
     video = write_y4m(tmp_path_factory.mktemp("cam") / "face.y4m", cv2.cvtColor(astronaut(), cv2.COLOR_RGB2BGR))
     with sync_playwright() as p:
-        instance = p.chromium.launch(executable_path=CHROMIUM, args=[*FLAGS, f"--use-file-for-fake-video-capture={video}"])
+        args = [*FLAGS, f"--use-file-for-fake-video-capture={video}"]
+        instance = p.chromium.launch(executable_path=CHROMIUM, args=args)
         yield instance
         instance.close()
 
@@ -111,7 +111,9 @@ def _report(stats: dict[str, object]) -> None:
     assert figures["fps"] > 0 and figures["latency_ms_median"] > 0
 
 
-def test_other_pages_render_and_dark_mode(browser: object, server: Server, astronaut_bgr: np.ndarray, tmp_path: Path) -> None:
+def test_other_pages_render_and_dark_mode(
+    browser: object, server: Server, astronaut_bgr: np.ndarray, tmp_path: Path
+) -> None:
     page = browser.new_page(viewport={"width": 1280, "height": 860})  # type: ignore[attr-defined]
     image = tmp_path / "astronaut.jpg"
     cv2.imwrite(str(image), astronaut_bgr)

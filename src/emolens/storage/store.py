@@ -150,15 +150,19 @@ class Store:
             db.execute(delete(ObservationRow))
             return db.execute(delete(SessionRow)).rowcount or 0
 
-    def apply_retention(self, keep_latest: int | None) -> list[str]:
-        """Keep only the ``keep_latest`` newest sessions (None keeps all); returns the deleted ids."""
+    def apply_retention(self, keep_latest: int | None, keep_ids: Iterable[str] = ()) -> list[str]:
+        """Keep only the ``keep_latest`` newest sessions (None keeps all) and ``keep_ids``; returns the deleted ids.
+
+        Pass the sessions still being recorded as ``keep_ids`` so that retention never cuts a live one.
+        """
         if keep_latest is None:
             return []
         if keep_latest < 0:
             raise StorageError(f"keep_latest must be >= 0 or None, got {keep_latest}")
         with self._sessions.begin() as db:
             ids = db.scalars(select(SessionRow.id).order_by(SessionRow.started_at.desc(), SessionRow.id)).all()
-            doomed = list(ids[keep_latest:])
+            protected = set(keep_ids)
+            doomed = [i for i in ids[keep_latest:] if i not in protected]
             if doomed:
                 db.execute(delete(ObservationRow).where(ObservationRow.session_id.in_(doomed)))
                 db.execute(delete(SessionRow).where(SessionRow.id.in_(doomed)))

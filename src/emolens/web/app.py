@@ -15,7 +15,7 @@ from emolens import __version__
 from emolens.errors import EmolensError, InvalidImageError, SessionNotFoundError, SourceError, StorageError
 from emolens.storage import Store
 from emolens.vision.pipeline import Analyzer
-from emolens.web import live
+from emolens.web import kiosk, live
 from emolens.web.pool import AnalyzerPool
 from emolens.web.routes import analyze, observations, pages, sessions, settings_api
 from emolens.web.security import SecurityMiddleware
@@ -64,6 +64,6 @@ def create_app(settings: WebSettings) -> FastAPI:
     app.add_middleware(SecurityMiddleware, token=settings.api_token)
     app.add_exception_handler(EmolensError, _emolens_error)
     app.mount("/static", StaticFiles(directory=Path(__file__).with_name("static")), name="static")
-    for module in (pages, sessions, observations, analyze, settings_api, live):
+    for module in (pages, sessions, observations, analyze, settings_api, live, kiosk):
         app.include_router(module.router)
     return app

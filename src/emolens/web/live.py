@@ -13,7 +13,7 @@ from anyio import to_thread
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 
 from emolens.analytics import confidence_score
-from emolens.errors import EmolensError
+from emolens.errors import EmolensError, SessionNotFoundError
 from emolens.storage import ObservationIn
 from emolens.types import FrameResult
 from emolens.vision.io import Frame, read_image
@@ -95,7 +95,8 @@ async def _start(ws: WebSocket, state: AppState) -> str:
     if not isinstance(message, dict) or message.get("type") != "start" or not scenario:
         raise ValueError('the first message must be {"type": "start", "scenario": "<name>"}')
     session = await to_thread.run_sync(state.store.create_session, scenario[:80], "webcam")
-    await to_thread.run_sync(state.store.apply_retention, user_settings(state.store).retention)
+    state.live_sessions.add(session.id)
+    await to_thread.run_sync(state.apply_retention)
     await ws.send_json({"type": "started", "session": session.to_dict()})
     return session.id
 
@@ -110,6 +111,8 @@ async def _loop(ws: WebSocket, run: LiveRun) -> bool:
             try:
                 frame_id, jpeg = _parse_frame(message["bytes"])
                 await ws.send_json(await run.frame(frame_id, jpeg))
+            except SessionNotFoundError:
+                raise
             except (EmolensError, ValueError) as exc:
                 await ws.send_json({"type": "error", "detail": str(exc)})
         elif '"stop"' in (message.get("text") or ""):
@@ -117,9 +120,14 @@ async def _loop(ws: WebSocket, run: LiveRun) -> bool:
 
 
 async def _finish(state: AppState, run: LiveRun) -> dict[str, Any]:
-    await run.flush()
-    await to_thread.run_sync(state.store.end_session, run.session_id, datetime.now(UTC))
-    summary = await to_thread.run_sync(session_summary, state.store, run.session_id, run.prefs)
+    state.live_sessions.discard(run.session_id)
+    try:
+        await run.flush()
+        await to_thread.run_sync(state.store.end_session, run.session_id, datetime.now(UTC))
+        summary = await to_thread.run_sync(session_summary, state.store, run.session_id, run.prefs)
+    except SessionNotFoundError as exc:
+        log.warning("live session %s was deleted while recording", run.session_id)
+        return {"type": "error", "detail": f"{exc}; nothing more was stored"}
     return {"type": "summary", "summary": summary.model_dump(mode="json")}
 
 
@@ -145,6 +153,8 @@ async def live(ws: WebSocket) -> None:
         stopped = await _loop(ws, run)
     except WebSocketDisconnect:
         log.info("live session %s: browser went away", session_id)
+    except SessionNotFoundError:
+        stopped = True
     finally:
         reply = await _finish(state, run)
     if stopped:

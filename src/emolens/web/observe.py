@@ -35,7 +35,7 @@ def save_face_crops(image: np.ndarray, predictions: list[Prediction], folder: Pa
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
     paths = []
     for n, p in enumerate(predictions):
-        x1, y1, x2, y2 = (int(round(v)) for v in p.face.bbox.xyxy)
+        x1, y1, x2, y2 = (round(v) for v in p.face.bbox.xyxy)
         crop = image[max(0, y1) : max(0, y2), max(0, x1) : max(0, x2)]
         if crop.size == 0:
             continue

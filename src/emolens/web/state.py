@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
@@ -27,6 +27,11 @@ class AppState:
     store: Store
     pool: AnalyzerPool
     kiosk: Any = None
+    live_sessions: set[str] = field(default_factory=set)
+
+    def apply_retention(self) -> list[str]:
+        """The user's retention rule, sparing sessions that are being recorded right now."""
+        return self.store.apply_retention(user_settings(self.store).retention, keep_ids=set(self.live_sessions))
 
 
 def get_state(conn: HTTPConnection) -> AppState:

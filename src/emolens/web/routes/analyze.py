@@ -18,7 +18,7 @@ from emolens.vision.annotate import annotate
 from emolens.vision.io import VideoSource, read_image
 from emolens.vision.pipeline import Analyzer
 from emolens.web.observe import to_observations
-from emolens.web.state import StateDep, user_settings
+from emolens.web.state import StateDep
 
 __all__ = ["router"]
 
@@ -56,7 +56,9 @@ def _jpeg_data_url(image: np.ndarray, predictions: list[Prediction], max_side: i
 
 
 @router.post("/api/analyze")
-async def analyze_image(state: StateDep, image: Annotated[UploadFile, File(description="A JPEG/PNG/BMP/WebP/TIFF")]) -> dict[str, Any]:
+async def analyze_image(
+    state: StateDep, image: Annotated[UploadFile, File(description="A JPEG/PNG/BMP/WebP/TIFF")]
+) -> dict[str, Any]:
     """Every face in one image with its emotion and probabilities; nothing is stored."""
     if _kind(image) != "image":
         raise HTTPException(415, "/api/analyze takes one image; send videos to /api/uploads")
@@ -103,7 +105,7 @@ async def _store_results(state: StateDep, scenario: str, source: str, results: l
     observations = [o for r in results for o in to_observations(r.pop("_predictions", []))]
     await run_in_threadpool(store.add_observations, session.id, observations)
     ended = await run_in_threadpool(store.end_session, session.id)
-    await run_in_threadpool(store.apply_retention, user_settings(store).retention)
+    await run_in_threadpool(state.apply_retention)
     return {"session": ended.to_dict(), "results": results}
 
 
@@ -117,14 +119,16 @@ async def upload(
     kinds = {_kind(f) for f in files}
     if kinds == {"image"}:
         if len(files) > state.settings.max_images:
-            raise HTTPException(413, f"{len(files)} images is more than the limit of {state.settings.max_images} per upload")
+            limit = state.settings.max_images
+            raise HTTPException(413, f"{len(files)} images is more than the limit of {limit} per upload")
         items = [(f.filename or "image", await _read(f, state.settings.max_image_mb)) for f in files]
         results = await state.pool.run(lambda a: _image_results(a, items))
         return await _store_results(state, scenario, "upload", results)
     if kinds != {"video"} or len(files) != 1:
         raise HTTPException(422, "send several images, or exactly one video, not a mix")
     data = await _read(files[0], state.settings.max_video_mb)
-    return await _store_results(state, scenario, "video", await _analyze_video(state, files[0].filename or "video", data))
+    results = await _analyze_video(state, files[0].filename or "video", data)
+    return await _store_results(state, scenario, "video", results)
 
 
 async def _analyze_video(state: StateDep, name: str, data: bytes) -> list[dict[str, Any]]:

@@ -45,7 +45,8 @@ def filters(
     """The filter from query parameters; empty strings count as 'any'."""
     return ObservationFilter(
         session_id=session_id or None, source=source or None, scenario=scenario or None, person=person or None,
-        emotion=emotion or None, since=_when(since, end=False), until=_when(until, end=True), limit=limit, offset=offset,
+        emotion=emotion or None, since=_when(since, end=False), until=_when(until, end=True),
+        limit=limit, offset=offset,
     )
 
 
@@ -89,7 +90,7 @@ def _csv(rows: list[ObservationRecord]) -> Iterator[str]:
 
 
 @router.get("/api/observations/export")
-def export(f: FilterDep, store: StoreDep, format: Literal["csv", "jsonl"] = "csv") -> StreamingResponse:  # noqa: A002
+def export(f: FilterDep, store: StoreDep, format: Literal["csv", "jsonl"] = "csv") -> StreamingResponse:
     """The filtered observations as a CSV or JSONL download."""
     rows = store.query_observations(f)
     if format == "csv":

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Query, Response
 from starlette.concurrency import run_in_threadpool
 
 from emolens.web.schemas import SessionCreate, SessionPublic, SummaryOut
-from emolens.web.state import StoreDep, user_settings
+from emolens.web.state import StateDep, StoreDep, user_settings
 from emolens.web.summary import session_summary
 
 __all__ = ["router"]
@@ -15,15 +15,17 @@ router = APIRouter(prefix="/api/sessions", tags=["sessions"])
 
 
 @router.post("", status_code=201)
-def create_session(body: SessionCreate, store: StoreDep) -> SessionPublic:
+def create_session(body: SessionCreate, state: StateDep) -> SessionPublic:
     """Start a session (the live page does this over the WebSocket; scripts use this)."""
-    record = store.create_session(body.scenario, body.source)
-    store.apply_retention(user_settings(store).retention)
+    record = state.store.create_session(body.scenario, body.source)
+    state.apply_retention()
     return SessionPublic.of(record)
 
 
 @router.get("")
-def list_sessions(store: StoreDep, source: str | None = None, limit: int | None = Query(None, ge=1)) -> list[SessionPublic]:
+def list_sessions(
+    store: StoreDep, source: str | None = None, limit: int | None = Query(None, ge=1)
+) -> list[SessionPublic]:
     """Sessions, newest first."""
     return [SessionPublic.of(s) for s in store.list_sessions(source=source, limit=limit)]
 

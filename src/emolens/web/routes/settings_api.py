@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 
 from emolens.web.schemas import SettingsPublic, SettingsUpdate
-from emolens.web.state import StoreDep, user_settings
+from emolens.web.state import StateDep, StoreDep, user_settings
 
 __all__ = ["router"]
 
@@ -18,11 +18,11 @@ def get_settings(store: StoreDep) -> SettingsPublic:
 
 
 @router.put("/api/settings")
-def put_settings(body: SettingsUpdate, store: StoreDep) -> SettingsPublic:
-    """Save the settings and apply the retention rule at once."""
-    store.set_setting("user", body.model_dump())
-    store.apply_retention(body.retention)
-    return user_settings(store)
+def put_settings(body: SettingsUpdate, state: StateDep) -> SettingsPublic:
+    """Save the settings and apply the retention rule at once (sessions being recorded are spared)."""
+    state.store.set_setting("user", body.model_dump())
+    state.store.apply_retention(body.retention, keep_ids=set(state.live_sessions))
+    return user_settings(state.store)
 
 
 @router.get("/api/csrf")
