@@ -157,11 +157,15 @@ class Gallery:
     def add(self, name: str, embeddings: np.ndarray) -> None:
         """Enrol more embeddings (N x dim, or one vector) for ``name``."""
         new = [(name, v) for v in np.atleast_2d(np.asarray(embeddings, np.float32))]
-        self.replace([*zip(self._names, self._vectors, strict=True), *new])
+        self.replace([*self.entries(), *new])
 
     def remove(self, name: str) -> None:
         """Forget every embedding of ``name`` (no error when absent)."""
-        self.replace([(n, v) for n, v in zip(self._names, self._vectors, strict=True) if n != name])
+        self.replace([(n, v) for n, v in self.entries() if n != name])
+
+    def entries(self) -> list[tuple[str, np.ndarray]]:
+        """Every (person, embedding) pair, in enrolment order."""
+        return list(zip(self._names, self._vectors, strict=True))
 
     @property
     def people(self) -> list[str]:
