@@ -83,6 +83,13 @@ def test_unenrolled_face_stays_unknown(recognizer, people_analyzer, astronaut_bg
     assert [p.person for p in only_hopper.analyze(astronaut_bgr)] == [None]
 
 
+def test_the_cameraman_is_a_stranger(people_analyzer):
+    from skimage.data import camera
+
+    predictions = people_analyzer.analyze(cv2.cvtColor(camera(), cv2.COLOR_GRAY2BGR))
+    assert predictions and predictions[0].person is None
+
+
 def test_removed_person_is_no_longer_recognised(recognizer, people_analyzer, astronaut_bgr):
     from emolens import Analyzer
 
