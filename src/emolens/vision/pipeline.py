@@ -154,8 +154,8 @@ class Analyzer:
         due = [i for i, t in enumerate(tracks) if self._due(t)]
         if not due:
             return
+        version = self.gallery.version if self.gallery is not None else -1  # read first: a later swap re-checks
         matches = self._recognise(image, [faces[i] for i in due])
-        version = self.gallery.version if self.gallery is not None else -1
         for i, match in zip(due, matches, strict=True):
             track = tracks[i]
             track.person, track.person_distance = match.person, match.distance

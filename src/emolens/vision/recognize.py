@@ -139,8 +139,7 @@ class Gallery:
             raise ValueError(f"threshold must be > 0, got {threshold}")
         self.threshold = threshold
         self.version = 0
-        self._names: tuple[str, ...] = ()
-        self._vectors = np.zeros((0, 0), np.float32)
+        self._snapshot: tuple[tuple[str, ...], np.ndarray] = ((), np.zeros((0, 0), np.float32))
         self.replace(entries)
 
     def replace(self, entries: Iterable[tuple[str, np.ndarray]]) -> None:
@@ -151,7 +150,7 @@ class Gallery:
             raise ValueError(f"gallery embeddings must share one size, got sizes {sorted(dims)}")
         names = tuple(name for name, _ in pairs)
         vectors = np.stack([v for _, v in pairs]) if pairs else np.zeros((0, 0), np.float32)
-        self._names, self._vectors = names, vectors
+        self._snapshot = (names, vectors)  # one assignment: readers never see names and vectors out of step
         self.version += 1
 
     def add(self, name: str, embeddings: np.ndarray) -> None:
@@ -165,19 +164,22 @@ class Gallery:
 
     def entries(self) -> list[tuple[str, np.ndarray]]:
         """Every (person, embedding) pair, in enrolment order."""
-        return list(zip(self._names, self._vectors, strict=True))
+        names, vectors = self._snapshot
+        return list(zip(names, vectors, strict=True))
 
     @property
     def people(self) -> list[str]:
         """Enrolled names, sorted."""
-        return sorted(set(self._names))
+        return sorted(set(self._snapshot[0]))
 
     def __len__(self) -> int:
-        return len(self._vectors)
+        return len(self._snapshot[0])
 
-    def _person_distances(self, embeddings: np.ndarray) -> tuple[list[str], np.ndarray]:
+    @staticmethod
+    def _person_distances(
+        embeddings: np.ndarray, names: tuple[str, ...], vectors: np.ndarray
+    ) -> tuple[list[str], np.ndarray]:
         """(people, N x P matrix of each face's distance to each person's nearest embedding)."""
-        names, vectors = self._names, self._vectors
         people = sorted(set(names))
         all_d = np.linalg.norm(embeddings[:, None, :] - vectors[None, :, :], axis=2)
         owner = np.array([people.index(n) for n in names])
@@ -189,9 +191,12 @@ class Gallery:
     def match(self, embeddings: np.ndarray) -> list[Match]:
         """The person of each embedding (N x dim); closest pairs first, one person names at most one face."""
         embeddings = np.atleast_2d(np.asarray(embeddings, np.float32))
-        if not len(self) or not len(embeddings):
+        names, vectors = self._snapshot
+        if not names or not len(embeddings):
             return [Match(None, float("inf"))] * len(embeddings)
-        people, dist = self._person_distances(embeddings)
+        if embeddings.shape[1] != vectors.shape[1]:
+            raise ValueError(f"embeddings have {embeddings.shape[1]} values, the gallery's have {vectors.shape[1]}")
+        people, dist = self._person_distances(embeddings, names, vectors)
         matches = [Match(None, float(dist[i].min())) for i in range(len(embeddings))]
         taken_faces: set[int] = set()
         taken_people: set[int] = set()
