@@ -123,3 +123,22 @@ def write_kaggle_tree(root: Path, per_class: dict[str, int], classes: tuple[str,
                 counter += 1
                 cv2.imwrite(str(root / part / name / f"{prefix}_{counter}.png"), synthetic_face(label, counter))
     return root
+
+
+@pytest.fixture(scope="session")
+def hopper_bgr() -> np.ndarray:
+    """Grace Hopper's portrait from matplotlib's sample data (public domain): a second real person, BGR."""
+    import matplotlib
+
+    image = cv2.imread(str(Path(matplotlib.get_data_path()) / "sample_data" / "grace_hopper.jpg"))
+    assert image is not None, "matplotlib's sample_data/grace_hopper.jpg is missing"
+    return image
+
+
+def side_by_side(left: np.ndarray, right: np.ndarray, height_px: int = 300) -> np.ndarray:
+    """Two photos resized to one height and placed next to each other on a grey canvas with margins."""
+    tiles = [cv2.resize(p, (round(p.shape[1] * height_px / p.shape[0]), height_px)) for p in (left, right)]
+    canvas = np.full((height_px + 40, sum(t.shape[1] for t in tiles) + 60, 3), 110, np.uint8)
+    canvas[20 : 20 + height_px, 20 : 20 + tiles[0].shape[1]] = tiles[0]
+    canvas[20 : 20 + height_px, 40 + tiles[0].shape[1] : 40 + tiles[0].shape[1] + tiles[1].shape[1]] = tiles[1]
+    return canvas

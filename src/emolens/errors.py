@@ -7,6 +7,7 @@ __all__ = [
     "EmolensError",
     "InvalidImageError",
     "ModelLoadError",
+    "PersonNotFoundError",
     "SessionNotFoundError",
     "SourceError",
     "StorageError",
@@ -39,3 +40,7 @@ class StorageError(EmolensError, RuntimeError):
 
 class SessionNotFoundError(StorageError, LookupError):
     """No session has the given id (it may have been deleted by retention)."""
+
+
+class PersonNotFoundError(StorageError, LookupError):
+    """No enrolled person has the given name."""

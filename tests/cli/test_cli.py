@@ -150,3 +150,24 @@ def test_video_small_faces_finds_every_face_of_a_group(tmp_path: Path, astronaut
         counts[bool(flag)] = [len(json.loads(x)["faces"]) for x in lines.read_text().splitlines()]
     assert counts[True] == [12, 12, 12]
     assert max(counts[False]) < 12
+
+
+def test_people_add_list_predict_remove(tmp_path: Path, photo: Path, hopper_bgr: np.ndarray) -> None:
+    db = str(tmp_path / "people.db")
+    hopper, blank = tmp_path / "hopper.jpg", tmp_path / "blank.jpg"
+    cv2.imwrite(str(hopper), hopper_bgr)
+    cv2.imwrite(str(blank), np.full((200, 200, 3), 255, np.uint8))
+    code, _, stderr = run("people", "add", "Grace", str(hopper), str(blank), "--db", db)
+    assert code == 2 and "blank.jpg: found no face" in stderr
+    assert run("people", "add", "Eileen", str(photo), "--db", db)[0] == 0
+    assert run("people", "add", "Grace", str(hopper), "--db", db)[0] == 0
+    code, stdout, _ = run("people", "list", "--json", "--db", db)
+    assert [(p["name"], p["embedding_count"]) for p in json.loads(stdout)] == [("Eileen", 1), ("Grace", 1)]
+    code, stdout, _ = run("predict", str(photo), str(hopper), "--json", "--db", db)
+    named = [face["person"] for image in json.loads(stdout)["images"] for face in image["faces"]]
+    assert code == 0 and named == ["Eileen", "Grace"]
+    assert run("people", "remove", "Eileen", "--yes", "--db", db)[0] == 0
+    code, stdout, _ = run("predict", str(photo), "--json", "--db", db)
+    assert json.loads(stdout)["images"][0]["faces"][0]["person"] is None
+    code, _, stderr = run("people", "remove", "Eileen", "--yes", "--db", db)
+    assert code == 2 and "nobody named 'Eileen'" in stderr

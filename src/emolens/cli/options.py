@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from typing import Any
 
@@ -9,7 +10,7 @@ import click
 
 from emolens.vision.detect import DETECTORS
 
-__all__ = ["analyzer_options", "build_analyzer", "db_option"]
+__all__ = ["analyzer_options", "attach_people", "build_analyzer", "db_option", "people_options"]
 
 
 def analyzer_options(fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -33,3 +34,37 @@ def db_option(fn: Callable[..., Any]) -> Callable[..., Any]:
         help="Database URL (sqlite:///file.db, postgresql://user@host/db) or a SQLite file path. "
         "Default: $EMOLENS_DB, else SQLite in the data folder ($EMOLENS_DATA_DIR or the user's data directory).",
     )(fn)
+
+
+def people_options(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """--db and --people/--no-people: name the enrolled people found in the input."""
+    fn = click.option(
+        "--people/--no-people", default=True, show_default=True,
+        help="Name faces of people enrolled with `emolens people add` (unknown faces stay unnamed).",
+    )(fn)
+    return db_option(fn)
+
+
+def attach_people(analyzer: Any, db: str | None, people: bool) -> int:
+    """Give ``analyzer`` the gallery of enrolled people from the database; returns how many there are.
+
+    A default SQLite database that does not exist yet means nobody is enrolled: it is not created.
+    """
+    from pathlib import Path
+
+    from emolens.storage import Store, data_dir, resolve_db_url
+
+    default_absent = db is None and not os.environ.get("EMOLENS_DB") and not (data_dir() / "emolens.db").exists()
+    if not people or default_absent:
+        return 0
+    from emolens.people import load_gallery
+
+    url = resolve_db_url(db)
+    if url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).exists():
+        raise click.BadParameter(f"no database at {url}; enrol people with `emolens people add --db` first", "--db")
+    store = Store(url)
+    try:
+        analyzer.gallery = load_gallery(store, analyzer.recognizer) if store.people.list() else None
+    finally:
+        store.close()
+    return len(analyzer.gallery.people) if analyzer.gallery else 0

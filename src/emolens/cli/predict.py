@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 import cv2
 
-from emolens.cli.options import analyzer_options, build_analyzer
+from emolens.cli.options import analyzer_options, attach_people, build_analyzer, people_options
 from emolens.errors import EmolensError
 from emolens.vision.annotate import annotate
 from emolens.vision.io import list_images, read_image
@@ -36,9 +36,12 @@ def _out_path(out: Path, image: Path, several: bool) -> Path:
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object per run: images, each with its faces.")
 @click.option("--out", type=click.Path(path_type=Path), help="Annotated image (a folder when several images are given).")
 @analyzer_options
-def command(images: tuple[str, ...], as_json: bool, out: Path | None, model: str | None, detector: str, min_face_score: float) -> None:
-    """Detect faces in IMAGES (files or folders) and print each face's emotion and confidence."""
+@people_options
+def command(images: tuple[str, ...], as_json: bool, out: Path | None, model: str | None, detector: str,
+            min_face_score: float, db: str | None, people: bool) -> None:
+    """Detect faces in IMAGES (files or folders) and print each face's emotion, confidence and person."""
     analyzer = build_analyzer(model, detector, min_face_score)
+    attach_people(analyzer, db, people)
     paths = _expand(images)
     results, failed = [], 0
     for path in paths:
@@ -59,7 +62,9 @@ def command(images: tuple[str, ...], as_json: bool, out: Path | None, model: str
             click.echo(f"{path}: {len(predictions)} face(s)")
             for i, p in enumerate(predictions, 1):
                 x1, y1, x2, y2 = (round(v) for v in p.face.bbox.xyxy)
-                click.echo(f"  face {i} [{x1},{y1},{x2},{y2}]: {p.label.value} {p.label.emoji} {p.confidence:.0%}")
+                who = f" {p.person}" if p.person else ""
+                box = f"[{x1},{y1},{x2},{y2}]"
+                click.echo(f"  face {i}{who} {box}: {p.label.value} {p.label.emoji} {p.confidence:.0%}")
     if as_json:
         card = analyzer.classifier.card
         click.echo(json.dumps({"model": card.name, "model_version": card.version, "images": results}, ensure_ascii=False))

@@ -11,7 +11,7 @@ import click
 import cv2
 from tqdm import tqdm
 
-from emolens.cli.options import analyzer_options, build_analyzer
+from emolens.cli.options import analyzer_options, attach_people, build_analyzer, people_options
 from emolens.types import FrameResult
 from emolens.vision.annotate import annotate
 from emolens.vision.io import VideoSource
@@ -27,7 +27,7 @@ def csv_rows(result: FrameResult) -> list[dict[str, object]]:
     rows = []
     for p in result.predictions:
         x1, y1, x2, y2 = (round(v, 1) for v in p.face.bbox.xyxy)
-        row = {**base, "track_id": p.track_id, "label": p.label.value, "confidence": round(p.confidence, 4),
+        row = {**base, "track_id": p.track_id, "person": p.person or "", "label": p.label.value, "confidence": round(p.confidence, 4),
                "x1": x1, "y1": y1, "x2": x2, "y2": y2}
         row.update({f"p_{e.value}": round(v, 4) for e, v in p.probabilities.items()})
         rows.append(row)
@@ -43,18 +43,21 @@ def csv_rows(result: FrameResult) -> list[dict[str, object]]:
 @click.option("--smoothing", type=click.FloatRange(0, 0.99), default=0.6, show_default=True, help="Weight of the past in per-track smoothing (0: off).")
 @click.option("--small-faces", is_flag=True, help="Also scan tiles for faces under ~60 px (slower detection).")
 @analyzer_options
+@people_options
 def command(source: str, out: Path | None, csv_path: Path | None, jsonl_path: Path | None, every: int, smoothing: float,
-            small_faces: bool, model: str | None, detector: str, min_face_score: float) -> None:
+            small_faces: bool, model: str | None, detector: str, min_face_score: float, db: str | None,
+            people: bool) -> None:
     """Analyse SOURCE: a video file, a camera index (0) or an RTSP/HTTP URL."""
     if csv_path and jsonl_path:
         raise click.UsageError("choose one of --csv and --jsonl")
     analyzer = build_analyzer(model, detector, min_face_score, smoothing=smoothing, small_faces_in_streams=small_faces)
+    attach_people(analyzer, db, people)
     video = VideoSource(source, every=every)
     total = (video.frame_count + every - 1) // every if video.frame_count else None
     writer, table, frames, faces = None, None, 0, 0
     jsonl: IO[str] | None = jsonl_path.open("w") if jsonl_path else None
     csv_file: IO[str] | None = csv_path.open("w", newline="") if csv_path else None
-    fields = ["frame", "timestamp_s", "track_id", "label", "confidence", "x1", "y1", "x2", "y2"]
+    fields = ["frame", "timestamp_s", "track_id", "person", "label", "confidence", "x1", "y1", "x2", "y2"]
     fields += [f"p_{e.value}" for e in analyzer.labels]
     try:
         if csv_file:

@@ -7,16 +7,21 @@
 from __future__ import annotations
 
 from emolens.storage.paths import data_dir, resolve_db_url
+from emolens.storage.people import EnrolledFace, PeopleRepository, PersonRecord, check_person_name
 from emolens.storage.records import SOURCES, ObservationFilter, ObservationIn, ObservationRecord, SessionRecord
 from emolens.storage.store import Store
 
 __all__ = [
     "SOURCES",
+    "EnrolledFace",
     "ObservationFilter",
     "ObservationIn",
     "ObservationRecord",
+    "PeopleRepository",
+    "PersonRecord",
     "SessionRecord",
     "Store",
+    "check_person_name",
     "data_dir",
     "resolve_db_url",
 ]

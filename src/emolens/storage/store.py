@@ -16,6 +16,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from emolens.errors import SessionNotFoundError, StorageError
+from emolens.storage.people import PeopleRepository
 from emolens.storage.records import SOURCES, ObservationFilter, ObservationIn, ObservationRecord, SessionRecord
 from emolens.storage.tables import ObservationRow, SessionRow, SettingRow
 
@@ -67,6 +68,7 @@ class Store:
         except SQLAlchemyError as exc:
             raise StorageError(f"cannot open the database {self.safe_url}: {exc}; check --db or EMOLENS_DB") from exc
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self.people = PeopleRepository(self._sessions)
 
     @property
     def safe_url(self) -> str:

@@ -14,7 +14,8 @@ from emolens.vision.align import align_faces
 from emolens.vision.classify import EmotionClassifier, OnnxClassifier
 from emolens.vision.detect import FaceDetector, MediaPipeDetector, make_detector
 from emolens.vision.io import MAX_PIXELS, Frame, ImageInput, VideoSource, list_images, read_image
-from emolens.vision.track import Tracker
+from emolens.vision.recognize import DlibRecognizer, FaceRecognizer, Gallery, Match, check_enrolment_faces
+from emolens.vision.track import Track, Tracker
 
 __all__ = ["Analyzer"]
 
@@ -32,6 +33,11 @@ class Analyzer:
     down to ~20 px (several detector passes instead of one), and ``small_faces_in_streams`` does the
     same for every frame of a stream (about 7x the detection time of a VGA frame); ``smoothing`` is the
     tracker's weight of the past in streams.
+
+    With a ``gallery`` of enrolled people, every prediction names its person (``None`` when unknown),
+    using ``recognizer`` (dlib's ResNet by default). Streams recognise a track when it starts and again
+    every ``refresh_every`` frames it is seen, or when the gallery changes: fewer refreshes cost less, more
+    correct a wrong first look sooner.
     """
 
     def __init__(
@@ -44,6 +50,9 @@ class Analyzer:
         smoothing: float = 0.6,
         max_pixels: int = MAX_PIXELS,
         threads: int = 0,
+        gallery: Gallery | None = None,
+        recognizer: FaceRecognizer | None = None,
+        refresh_every: int = 30,
     ):
         if isinstance(detector, str):
             options: dict[str, object] = {"min_score": min_face_score} if detector == "mediapipe" else {}
@@ -58,16 +67,45 @@ class Analyzer:
         )
         self.smoothing = smoothing
         self.max_pixels = max_pixels
+        self.gallery = gallery
+        self._recognizer = recognizer
+        if refresh_every < 1:
+            raise ValueError(f"refresh_every must be >= 1 frame, got {refresh_every}")
+        self.refresh_every = refresh_every
 
     @property
     def labels(self) -> tuple[Emotion, ...]:
         return self.classifier.card.labels
 
+    @property
+    def recognizer(self) -> FaceRecognizer:
+        """The face recognizer, loaded on first use (dlib's models take about a second)."""
+        if self._recognizer is None:
+            self._recognizer = DlibRecognizer()
+        return self._recognizer
+
+    def _recognise(self, image: np.ndarray, faces: list[Face]) -> list[Match]:
+        """Each face's match in the gallery; no work at all while nobody is enrolled."""
+        if self.gallery is None or not len(self.gallery) or not faces:
+            return [Match(None, float("inf"))] * len(faces)
+        return self.gallery.match(self.recognizer.embed(image, faces))
+
+    def embed_one(self, image: ImageInput, source: str = "the photo") -> np.ndarray:
+        """The embedding (dim float32) of the one face in an enrolment photo.
+
+        InvalidImageError when the photo has no face, several faces or a face too small to enrol.
+        """
+        pixels = read_image(image, self.max_pixels)
+        face = check_enrolment_faces(self.detector.detect(pixels), source)
+        return self.recognizer.embed(pixels, [face])[0]
+
     def _predict(self, image: np.ndarray, faces: list[Face]) -> tuple[list[Face], np.ndarray]:
         crops = align_faces(image, faces, self.classifier.card.input_size)
         return faces, self.classifier.predict_proba(crops)
 
-    def _prediction(self, face: Face, probs: np.ndarray, track_id: int | None = None) -> Prediction:
+    def _prediction(
+        self, face: Face, probs: np.ndarray, track_id: int | None = None, person: str | None = None
+    ) -> Prediction:
         best = int(np.argmax(probs))
         card = self.classifier.card
         return Prediction(
@@ -78,6 +116,7 @@ class Analyzer:
             model=card.name,
             model_version=card.version,
             track_id=track_id,
+            person=person,
         )
 
     def analyze(self, image: ImageInput) -> list[Prediction]:
@@ -85,7 +124,8 @@ class Analyzer:
         pixels = read_image(image, self.max_pixels)
         faces = sorted(self._still_detector.detect(pixels), key=lambda f: f.bbox.area, reverse=True)
         faces, probs = self._predict(pixels, faces)
-        return [self._prediction(f, p) for f, p in zip(faces, probs, strict=True)]
+        matches = self._recognise(pixels, faces)
+        return [self._prediction(f, p, None, m.person) for f, p, m in zip(faces, probs, matches, strict=True)]
 
     def analyze_folder(self, folder: str | os.PathLike[str]) -> Iterator[tuple[Path, list[Prediction]]]:
         """(path, predictions) for every image under a folder; unreadable files are logged and skipped."""
@@ -102,9 +142,35 @@ class Analyzer:
         faces = self._stream_detector.detect(frame.image)
         faces, probs = self._predict(frame.image, faces)
         tracks = tracker.update([f.bbox for f in faces], probs, frame.timestamp_s)
-        predictions = [self._prediction(f, t.probabilities, t.track_id) for f, t in zip(faces, tracks, strict=True)]
+        self._identify_tracks(frame.image, faces, tracks)
+        predictions = [
+            self._prediction(f, t.probabilities, t.track_id, t.person) for f, t in zip(faces, tracks, strict=True)
+        ]
         height, width = frame.image.shape[:2]
         return FrameResult(frame.index, frame.timestamp_s, predictions, (width, height))
+
+    def _due(self, track: Track) -> bool:
+        if self.gallery is None or track.gallery_version != self.gallery.version or track.identified_at_hit is None:
+            return True
+        return track.hits - track.identified_at_hit >= self.refresh_every
+
+    def _identify_tracks(self, image: np.ndarray, faces: list[Face], tracks: list[Track]) -> None:
+        """Recognise the tracks that are new or due a refresh; a person keeps only their closest track."""
+        due = [i for i, t in enumerate(tracks) if self._due(t)]
+        if not due:
+            return
+        version = self.gallery.version if self.gallery is not None else -1  # read first: a later swap re-checks
+        matches = self._recognise(image, [faces[i] for i in due])
+        for i, match in zip(due, matches, strict=True):
+            track = tracks[i]
+            track.person, track.person_distance = match.person, match.distance
+            track.identified_at_hit, track.gallery_version = track.hits, version
+        for i in due:
+            track = tracks[i]
+            for rival in tracks:
+                if rival is not track and track.person is not None and rival.person == track.person:
+                    loser = track if rival.person_distance <= track.person_distance else rival
+                    loser.person = None
 
     def new_tracker(self) -> Tracker:
         """A tracker with this analyzer's smoothing, for a new stream."""

@@ -14,7 +14,11 @@ __all__ = ["Track", "Tracker"]
 
 @dataclass
 class Track:
-    """One face followed over frames: its id, last box, smoothed probabilities and timeline."""
+    """One face followed over frames: its id, last box, smoothed probabilities, timeline and person.
+
+    ``person`` is set by recognition, which runs when a track starts and every so many hits after;
+    ``identified_at_hit`` and ``gallery_version`` record when and against which gallery it last ran.
+    """
 
     track_id: int
     bbox: BBox
@@ -22,6 +26,10 @@ class Track:
     missed: int = 0
     hits: int = 1
     timeline: list[tuple[float, int]] = field(default_factory=list)
+    person: str | None = None
+    person_distance: float = float("inf")
+    identified_at_hit: int | None = None
+    gallery_version: int = -1
 
 
 class Tracker:

@@ -12,12 +12,21 @@ from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 
 from emolens import __version__
-from emolens.errors import EmolensError, InvalidImageError, SessionNotFoundError, SourceError, StorageError
+from emolens.errors import (
+    EmolensError,
+    InvalidImageError,
+    PersonNotFoundError,
+    SessionNotFoundError,
+    SourceError,
+    StorageError,
+)
+from emolens.people import load_gallery
 from emolens.storage import Store
 from emolens.vision.pipeline import Analyzer
+from emolens.vision.recognize import DlibRecognizer
 from emolens.web import kiosk, live
 from emolens.web.pool import AnalyzerPool
-from emolens.web.routes import analyze, observations, pages, sessions, settings_api
+from emolens.web.routes import analyze, observations, pages, people, sessions, settings_api
 from emolens.web.security import SecurityMiddleware
 from emolens.web.settings import WebSettings
 from emolens.web.state import AppState
@@ -25,7 +34,9 @@ from emolens.web.state import AppState
 __all__ = ["create_app"]
 
 log = logging.getLogger(__name__)
-_STATUS = {SessionNotFoundError: 404, InvalidImageError: 422, SourceError: 422, StorageError: 400}
+_STATUS = {
+    SessionNotFoundError: 404, PersonNotFoundError: 404, InvalidImageError: 422, SourceError: 422, StorageError: 400,
+}
 
 
 def _status(exc: EmolensError) -> int:
@@ -46,8 +57,11 @@ def create_app(settings: WebSettings) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         store = Store(settings.db_url)
-        pool = AnalyzerPool(settings.workers, lambda: Analyzer(settings.detector, settings.model, small_faces=False))
-        app.state.emolens = AppState(settings, store, pool)
+        recognizer = DlibRecognizer()
+        gallery = load_gallery(store, recognizer)
+        pool = AnalyzerPool(settings.workers, lambda: Analyzer(
+            settings.detector, settings.model, small_faces=False, gallery=gallery, recognizer=recognizer))
+        app.state.emolens = AppState(settings, store, pool, gallery=gallery, recognizer=recognizer)
         log.info("emolens serving %s with %d analyzer(s)", store.safe_url, pool.size)
         try:
             yield
@@ -64,6 +78,6 @@ def create_app(settings: WebSettings) -> FastAPI:
     app.add_middleware(SecurityMiddleware, token=settings.api_token)
     app.add_exception_handler(EmolensError, _emolens_error)
     app.mount("/static", StaticFiles(directory=Path(__file__).with_name("static")), name="static")
-    for module in (pages, sessions, observations, analyze, settings_api, live, kiosk):
+    for module in (pages, sessions, observations, analyze, settings_api, people, live, kiosk):
         app.include_router(module.router)
     return app

@@ -80,7 +80,10 @@ def _kiosk(state: AppState) -> Kiosk:
     if state.settings.camera is None:
         raise HTTPException(503, "no server-side camera: start with `emolens serve --camera 0` (or a video file)")
     if state.kiosk is None:
-        analyzer = Analyzer(state.settings.detector, state.settings.model, small_faces=False)
+        analyzer = Analyzer(
+            state.settings.detector, state.settings.model, small_faces=False,
+            gallery=state.gallery, recognizer=state.recognizer,
+        )
         state.kiosk = Kiosk(state.settings.camera, analyzer)
     if state.kiosk.error:
         raise HTTPException(503, f"the server-side camera failed: {state.kiosk.error}")

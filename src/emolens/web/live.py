@@ -65,7 +65,7 @@ class LiveRun:
             await self.flush()
         faces = [
             {"bbox": p.face.bbox.to_dict(), "label": p.label.value, "emoji": p.label.emoji,
-             "confidence": round(p.confidence, 4), "track_id": p.track_id}
+             "confidence": round(p.confidence, 4), "track_id": p.track_id, "person": p.person}
             for p in result.predictions
         ]
         return {

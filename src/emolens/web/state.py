@@ -9,6 +9,7 @@ from fastapi import Depends, Request
 from starlette.requests import HTTPConnection
 
 from emolens.storage import Store
+from emolens.vision.recognize import FaceRecognizer, Gallery
 from emolens.web.pool import AnalyzerPool
 from emolens.web.schemas import SettingsPublic
 from emolens.web.settings import WebSettings
@@ -27,6 +28,8 @@ class AppState:
     store: Store
     pool: AnalyzerPool
     kiosk: Any = None
+    gallery: Gallery | None = None
+    recognizer: FaceRecognizer | None = None
     live_sessions: set[str] = field(default_factory=set)
 
     def apply_retention(self) -> list[str]:

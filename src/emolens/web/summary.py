@@ -17,10 +17,10 @@ from emolens.web.schemas import AdviceOut, SessionPublic, SettingsPublic, Summar
 __all__ = ["session_summary"]
 
 
-def session_summary(store: Store, session_id: str, prefs: SettingsPublic) -> SummaryOut:
-    """Everything the summary, analytics and advice pages show about one session."""
+def session_summary(store: Store, session_id: str, prefs: SettingsPublic, person: str | None = None) -> SummaryOut:
+    """Everything the summary, analytics and advice pages show about one session (or one person in it)."""
     session = store.get_session(session_id)
-    observations = store.query_observations(ObservationFilter(session_id=session_id))
+    observations = store.query_observations(ObservationFilter(session_id=session_id, person=person))
     counts = emotion_counts(o.emotion for o in observations)
     dominant = dominant_emotion(counts)
     trending = trending_emotions(observations)

@@ -36,9 +36,9 @@ def get_session(session_id: str, store: StoreDep) -> SessionPublic:
 
 
 @router.get("/{session_id}/summary")
-async def summary(session_id: str, store: StoreDep) -> SummaryOut:
-    """Counts, shares, confidence score, dominant and trending emotions, timeline and advice."""
-    return await run_in_threadpool(session_summary, store, session_id, user_settings(store))
+async def summary(session_id: str, store: StoreDep, person: str | None = None) -> SummaryOut:
+    """Counts, shares, confidence score, dominant and trending emotions, timeline and advice (of one person)."""
+    return await run_in_threadpool(session_summary, store, session_id, user_settings(store), person or None)
 
 
 @router.post("/{session_id}/end")

@@ -74,7 +74,8 @@ function draw(msg) {
     const { x1, y1, x2, y2 } = face.bbox, color = colorOf(face.label);
     const [x, y, w, h] = [x1 * k, y1 * k, (x2 - x1) * k, (y2 - y1) * k];
     ctx.lineWidth = 3; ctx.strokeStyle = color; ctx.strokeRect(x, y, w, h);
-    const label = `${face.emoji} ${face.label} ${Math.round(face.confidence * 100)}%`;
+    const who = face.person ? `${face.person}: ` : "";
+    const label = `${face.emoji} ${who}${face.label} ${Math.round(face.confidence * 100)}%`;
     ctx.font = "bold 18px system-ui"; const tw = ctx.measureText(label).width;
     ctx.fillStyle = color; ctx.fillRect(x, Math.max(0, y - 26), tw + 12, 24);
     ctx.fillStyle = "#000"; ctx.fillText(label, x + 6, Math.max(18, y - 8));

@@ -1,0 +1,144 @@
+"""People: enrolled names and their face embeddings; removing a person removes their observations too."""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import numpy as np
+from sqlalchemy import delete, func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from emolens.errors import PersonNotFoundError, StorageError
+from emolens.storage.tables import EmbeddingRow, ObservationRow, PersonRow
+
+__all__ = ["EnrolledFace", "PeopleRepository", "PersonRecord", "check_person_name"]
+
+log = logging.getLogger(__name__)
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+# Observations of faces nobody is enrolled as carry person None; a person named so would be ambiguous.
+_RESERVED = {"unknown", "none", "null"}
+
+
+def check_person_name(name: str) -> str:
+    """The name stripped; StorageError when empty, too long, reserved or holding control characters."""
+    clean = " ".join(name.split())
+    if not clean or len(clean) > 120:
+        raise StorageError(f"a person's name needs 1 to 120 characters, got {name!r}")
+    if _CONTROL.search(clean) or clean.lower() in _RESERVED:
+        raise StorageError(f"{name!r} cannot name a person: choose a name without control characters, not 'unknown'")
+    return clean
+
+
+@dataclass(frozen=True)
+class EnrolledFace:
+    """One embedding to store for a person: the vector, the model that made it and the photo's SHA-256."""
+
+    vector: np.ndarray
+    model: str
+    photo_sha256: str
+
+
+@dataclass(frozen=True)
+class PersonRecord:
+    """An enrolled person: name, enrolment time (UTC), how many embeddings and observations they have."""
+
+    id: int
+    name: str
+    created_at: datetime
+    embedding_count: int = 0
+    observation_count: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id, "name": self.name, "created_at": self.created_at.isoformat(),
+            "embedding_count": self.embedding_count, "observation_count": self.observation_count,
+        }
+
+
+class PeopleRepository:
+    """People and their embeddings in the store's database (reached as ``store.people``)."""
+
+    def __init__(self, sessions: sessionmaker[Session]):
+        self._sessions = sessions
+
+    def _person(self, db: Session, name: str) -> PersonRow:
+        row = db.scalar(select(PersonRow).where(PersonRow.name == name))
+        if row is None:
+            raise PersonNotFoundError(f"nobody named {name!r} is enrolled; `emolens people list` shows who is")
+        return row
+
+    def _record(self, db: Session, row: PersonRow) -> PersonRecord:
+        embeddings = db.scalar(select(func.count()).where(EmbeddingRow.person_id == row.id)) or 0
+        observations = db.scalar(select(func.count()).where(ObservationRow.person == row.name)) or 0
+        return PersonRecord(row.id, row.name, row.created_at, embeddings, observations)
+
+    def add(self, name: str, faces: Iterable[EnrolledFace]) -> PersonRecord:
+        """Enrol ``name`` (created when new) with more face embeddings; a photo already enrolled is skipped."""
+        name, faces = check_person_name(name), list(faces)
+        if not faces:
+            raise StorageError(f"enrolling {name!r} needs at least one photo with a face")
+        try:
+            with self._sessions.begin() as db:
+                row = db.scalar(select(PersonRow).where(PersonRow.name == name))
+                if row is None:
+                    row = PersonRow(name=name, created_at=datetime.now(UTC))
+                    db.add(row)
+                    db.flush()
+                known = set(db.scalars(select(EmbeddingRow.photo_sha256).where(EmbeddingRow.person_id == row.id)))
+                for face in faces:
+                    if face.photo_sha256 in known:
+                        log.info("%s: photo %s is already enrolled, skipped", name, face.photo_sha256[:12])
+                        continue
+                    known.add(face.photo_sha256)
+                    db.add(_embedding_row(row.id, face))
+                return self._record(db, row)
+        except IntegrityError as exc:
+            raise StorageError(f"could not enrol {name!r}: {exc.orig}; was it enrolled at the same moment?") from exc
+
+    def list(self) -> list[PersonRecord]:
+        """Every enrolled person, by name."""
+        with self._sessions() as db:
+            return [self._record(db, row) for row in db.scalars(select(PersonRow).order_by(PersonRow.name))]
+
+    def get(self, name: str) -> PersonRecord:
+        """One person; PersonNotFoundError when nobody has that name."""
+        with self._sessions() as db:
+            return self._record(db, self._person(db, name))
+
+    def remove(self, name: str) -> PersonRecord:
+        """Delete a person, their embeddings and every observation naming them; returns what was deleted."""
+        with self._sessions.begin() as db:
+            row = self._person(db, name)
+            record = self._record(db, row)
+            db.execute(delete(ObservationRow).where(ObservationRow.person == row.name))
+            db.execute(delete(EmbeddingRow).where(EmbeddingRow.person_id == row.id))
+            db.delete(row)
+        log.info("removed %s with %d observation(s)", name, record.observation_count)
+        return record
+
+    def embeddings(self, model: str) -> list[tuple[str, np.ndarray]]:
+        """(name, vector) of every embedding made by ``model``, for a recognition gallery."""
+        query = (
+            select(PersonRow.name, EmbeddingRow.vector)
+            .join(EmbeddingRow, EmbeddingRow.person_id == PersonRow.id)
+            .where(EmbeddingRow.model == model)
+            .order_by(PersonRow.name, EmbeddingRow.id)
+        )
+        with self._sessions() as db:
+            return [(name, np.frombuffer(blob, np.float32).copy()) for name, blob in db.execute(query)]
+
+
+def _embedding_row(person_id: int, face: EnrolledFace) -> EmbeddingRow:
+    vector = np.asarray(face.vector, np.float32).ravel()
+    if vector.size == 0 or not np.all(np.isfinite(vector)):
+        raise StorageError(f"an embedding must be a non-empty finite vector, got shape {vector.shape}")
+    return EmbeddingRow(
+        person_id=person_id, model=face.model, vector=vector.tobytes(), photo_sha256=face.photo_sha256,
+        created_at=datetime.now(UTC),
+    )

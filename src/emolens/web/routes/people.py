@@ -1,0 +1,89 @@
+"""/api/people: enrol from photos or webcam captures, list, remove with their records; per-person counts."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, File, Form, HTTPException, UploadFile
+from starlette.concurrency import run_in_threadpool
+
+from emolens.analytics import confidence_score, emotion_counts
+from emolens.people import enrol, load_gallery
+from emolens.storage import ObservationRecord
+from emolens.web.routes.analyze import IMAGE_TYPES
+from emolens.web.routes.observations import FilterDep
+from emolens.web.state import AppState, StateDep, StoreDep, user_settings
+
+__all__ = ["router"]
+
+router = APIRouter(prefix="/api/people", tags=["people"])
+MAX_PHOTOS = 20
+
+
+def _reload_gallery(state: AppState) -> None:
+    """Swap the enrolled embeddings into the gallery every analyzer shares; tracks re-check their person."""
+    if state.gallery is not None and state.recognizer is not None:
+        state.gallery.replace(load_gallery(state.store, state.recognizer).entries())
+
+
+async def _photos(state: AppState, photos: list[UploadFile]) -> list[tuple[str, bytes]]:
+    if not photos or len(photos) > MAX_PHOTOS:
+        raise HTTPException(422, f"send 1 to {MAX_PHOTOS} photos of the person's face, got {len(photos)}")
+    limit = int(state.settings.max_image_mb * 1024 * 1024)
+    items = []
+    for n, upload in enumerate(photos, 1):
+        name = upload.filename or f"capture {n}"
+        if upload.filename and not any(name.lower().endswith(t) for t in IMAGE_TYPES):
+            raise HTTPException(415, f"{name!r} is not a photo; send JPEG, PNG, BMP, WebP or TIFF")
+        data = await upload.read(limit + 1)
+        if len(data) > limit:
+            raise HTTPException(413, f"{name} is larger than the {state.settings.max_image_mb:g} MB limit")
+        items.append((name, data))
+    return items
+
+
+@router.get("")
+def list_people(store: StoreDep) -> list[dict[str, Any]]:
+    """Enrolled people with how many embeddings and observations each has."""
+    return [p.to_dict() for p in store.people.list()]
+
+
+@router.post("", status_code=201)
+async def add_person(
+    state: StateDep, name: Annotated[str, Form(max_length=200)],
+    photos: Annotated[list[UploadFile], File(description="Photos or webcam captures, each with exactly one face")],
+) -> dict[str, Any]:
+    """Enrol a person (or add photos to them); a photo without exactly one face refuses the whole request."""
+    items = await _photos(state, photos)
+    record = await state.pool.run(
+        lambda analyzer: enrol(state.store, analyzer, name, [d for _, d in items], [n for n, _ in items])
+    )
+    await run_in_threadpool(_reload_gallery, state)
+    return record.to_dict()
+
+
+@router.delete("/{name}")
+async def remove_person(name: str, state: StateDep) -> dict[str, Any]:
+    """Remove a person, their face embeddings and every observation naming them."""
+    record = await run_in_threadpool(state.store.people.remove, name)
+    await run_in_threadpool(_reload_gallery, state)
+    return record.to_dict()
+
+
+def _rows(observations: list[ObservationRecord], weights: dict[str, float], other: float) -> list[dict[str, Any]]:
+    groups: dict[str | None, list[str]] = {}
+    for o in observations:
+        groups.setdefault(o.person, []).append(o.emotion)
+    rows = []
+    for person in sorted(groups, key=lambda p: (p is None, p or "")):
+        counts = emotion_counts(groups[person])
+        score = confidence_score(counts, weights, other)
+        rows.append({"person": person, "counts": counts, "total": len(groups[person]), "confidence_score": score})
+    return rows
+
+
+@router.get("/stats")
+def person_stats(f: FilterDep, store: StoreDep) -> list[dict[str, Any]]:
+    """Per person (null: faces nobody is enrolled as): counts per emotion and the confidence score."""
+    prefs = user_settings(store)
+    return _rows(store.query_observations(f), prefs.weights, prefs.other_weight)

@@ -1,0 +1,79 @@
+"""People in the store: enrolment, several photos, listing, removal with their observations."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import numpy as np
+import pytest
+
+from emolens.errors import PersonNotFoundError, StorageError
+from emolens.storage import EnrolledFace, ObservationFilter, ObservationIn, Store
+
+
+def _face(seed: int, photo: str = "") -> EnrolledFace:
+    vector = np.random.default_rng(seed).normal(size=128).astype(np.float32)
+    return EnrolledFace(vector, "dlib-resnet-v1", photo or f"{seed:064x}")
+
+
+def _observe(store: Store, *people: str | None) -> str:
+    session = store.create_session("Online Class", "webcam")
+    stamp = datetime.now(UTC)
+    store.add_observations(session.id, [ObservationIn(stamp, "happy", 0.9, {"happy": 0.9}, 1, p) for p in people])
+    return session.id
+
+
+def test_enrol_with_several_photos_and_read_embeddings_back(store: Store) -> None:
+    record = store.people.add("Ada Lovelace", [_face(1), _face(2)])
+    assert (record.name, record.embedding_count, record.observation_count) == ("Ada Lovelace", 2, 0)
+    again = store.people.add("Ada Lovelace", [_face(2), _face(3)])  # photo 2 is already enrolled
+    assert again.id == record.id and again.embedding_count == 3
+    pairs = store.people.embeddings("dlib-resnet-v1")
+    assert [n for n, _ in pairs] == ["Ada Lovelace"] * 3
+    assert np.array_equal(pairs[0][1], _face(1).vector) and pairs[0][1].dtype == np.float32
+    assert store.people.embeddings("another-model") == []
+
+
+def test_list_counts_embeddings_and_observations(store: Store) -> None:
+    store.people.add("Grace", [_face(1)])
+    store.people.add("Ada", [_face(2), _face(3)])
+    _observe(store, "Grace", "Grace", None)
+    listed = [(p.name, p.embedding_count, p.observation_count) for p in store.people.list()]
+    assert listed == [("Ada", 2, 0), ("Grace", 1, 2)]
+    assert store.people.get("Grace").to_dict()["observation_count"] == 2
+
+
+def test_remove_deletes_the_person_their_embeddings_and_only_their_observations(store: Store) -> None:
+    store.people.add("Grace", [_face(1)])
+    store.people.add("Ada", [_face(2)])
+    session = _observe(store, "Grace", "Ada", None, "Grace")
+    removed = store.people.remove("Grace")
+    assert (removed.embedding_count, removed.observation_count) == (1, 2)
+    assert [p.name for p in store.people.list()] == ["Ada"]
+    assert [n for n, _ in store.people.embeddings("dlib-resnet-v1")] == ["Ada"]
+    left = store.query_observations(ObservationFilter(session_id=session))
+    assert sorted(str(o.person) for o in left) == ["Ada", "None"]
+    with pytest.raises(PersonNotFoundError, match="nobody named 'Grace'"):
+        store.people.remove("Grace")
+
+
+@pytest.mark.parametrize("name", ["", "   ", "unknown", "x" * 121, "bell\x07name"])
+def test_bad_names_are_refused(store: Store, name: str) -> None:
+    with pytest.raises(StorageError, match="name"):
+        store.people.add(name, [_face(1)])
+    assert store.people.list() == []
+
+
+def test_names_are_unique_after_whitespace_cleanup(store: Store) -> None:
+    store.people.add("Ada  Lovelace ", [_face(1)])
+    store.people.add("Ada Lovelace", [_face(2)])
+    assert [(p.name, p.embedding_count) for p in store.people.list()] == [("Ada Lovelace", 2)]
+
+
+def test_invalid_embeddings_and_empty_enrolment_store_nothing(store: Store) -> None:
+    with pytest.raises(StorageError, match="at least one photo"):
+        store.people.add("Ada", [])
+    bad = EnrolledFace(np.array([np.nan] * 128, np.float32), "dlib-resnet-v1", "f" * 64)
+    with pytest.raises(StorageError, match="finite"):
+        store.people.add("Ada", [bad])
+    assert store.people.list() == []
