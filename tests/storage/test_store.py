@@ -96,13 +96,26 @@ def test_retention_keeps_the_latest(store: Store) -> None:
     ids = [store.create_session(f"S{i}", "webcam", started_at=T0 + timedelta(minutes=i)).id for i in range(7)]
     for session_id in ids:
         store.add_observations(session_id, [_obs(0)])
+        store.end_session(session_id)
     assert store.apply_retention(None) == []
     deleted = store.apply_retention(5)
     assert sorted(deleted) == sorted(ids[:2])
     assert {s.id for s in store.list_sessions()} == set(ids[2:])
     assert len(store.query_observations()) == 5
-    assert sorted(store.apply_retention(1, keep_ids=[ids[2]])) == sorted(ids[3:6])
-    assert {s.id for s in store.list_sessions()} == {ids[2], ids[6]}
+
+
+def test_retention_never_deletes_a_session_still_recording(store: Store) -> None:
+    live = store.create_session("Live", "desktop", started_at=T0)
+    store.add_observations(live.id, [_obs(0), _obs(1)])
+    ended = [store.create_session(f"S{i}", "upload", started_at=T0 + timedelta(minutes=i + 1)).id for i in range(3)]
+    for session_id in ended:
+        store.end_session(session_id)
+    assert sorted(store.apply_retention(1)) == sorted(ended[:2])
+    assert {s.id for s in store.list_sessions()} == {live.id, ended[2]}
+    assert store.apply_retention(0) == [ended[2]]
+    assert store.get_session(live.id).observation_count == 2
+    store.end_session(live.id)
+    assert store.apply_retention(0) == [live.id]
 
 
 def test_settings_round_trip(store: Store) -> None:

@@ -150,23 +150,23 @@ class Store:
             db.execute(delete(ObservationRow))
             return db.execute(delete(SessionRow)).rowcount or 0
 
-    def apply_retention(self, keep_latest: int | None, keep_ids: Iterable[str] = ()) -> list[str]:
-        """Keep only the ``keep_latest`` newest sessions (None keeps all) and ``keep_ids``; returns the deleted ids.
+    def apply_retention(self, keep_latest: int | None) -> list[str]:
+        """Keep only the ``keep_latest`` newest sessions (None keeps all); returns the deleted ids.
 
-        Pass the sessions still being recorded as ``keep_ids`` so that retention never cuts a live one.
+        A session not yet ended (a live run in the desktop viewer or the web app) is never deleted.
         """
         if keep_latest is None:
             return []
         if keep_latest < 0:
             raise StorageError(f"keep_latest must be >= 0 or None, got {keep_latest}")
+        order = (SessionRow.started_at.desc(), SessionRow.id)
         with self._sessions.begin() as db:
-            ids = db.scalars(select(SessionRow.id).order_by(SessionRow.started_at.desc(), SessionRow.id)).all()
-            protected = set(keep_ids)
-            doomed = [i for i in ids[keep_latest:] if i not in protected]
+            rows = db.execute(select(SessionRow.id, SessionRow.ended_at).order_by(*order)).all()
+            doomed = [i for i, ended in rows[keep_latest:] if ended is not None]
             if doomed:
                 db.execute(delete(ObservationRow).where(ObservationRow.session_id.in_(doomed)))
                 db.execute(delete(SessionRow).where(SessionRow.id.in_(doomed)))
-        log.info("retention kept %d session(s), deleted %d", min(len(ids), keep_latest), len(doomed))
+        log.info("retention kept %d session(s), deleted %d", len(rows) - len(doomed), len(doomed))
         return doomed
 
     # observations -----------------------------------------------------------------------------------------

@@ -95,7 +95,6 @@ async def _start(ws: WebSocket, state: AppState) -> str:
     if not isinstance(message, dict) or message.get("type") != "start" or not scenario:
         raise ValueError('the first message must be {"type": "start", "scenario": "<name>"}')
     session = await to_thread.run_sync(state.store.create_session, scenario[:80], "webcam")
-    state.live_sessions.add(session.id)
     await to_thread.run_sync(state.apply_retention)
     await ws.send_json({"type": "started", "session": session.to_dict()})
     return session.id
@@ -120,7 +119,6 @@ async def _loop(ws: WebSocket, run: LiveRun) -> bool:
 
 
 async def _finish(state: AppState, run: LiveRun) -> dict[str, Any]:
-    state.live_sessions.discard(run.session_id)
     try:
         await run.flush()
         await to_thread.run_sync(state.store.end_session, run.session_id, datetime.now(UTC))

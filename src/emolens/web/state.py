@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
@@ -30,11 +30,10 @@ class AppState:
     kiosk: Any = None
     gallery: Gallery | None = None
     recognizer: FaceRecognizer | None = None
-    live_sessions: set[str] = field(default_factory=set)
 
     def apply_retention(self) -> list[str]:
-        """The user's retention rule, sparing sessions that are being recorded right now."""
-        return self.store.apply_retention(user_settings(self.store).retention, keep_ids=set(self.live_sessions))
+        """The user's retention rule (the store spares sessions still being recorded)."""
+        return self.store.apply_retention(user_settings(self.store).retention)
 
 
 def get_state(conn: HTTPConnection) -> AppState:
