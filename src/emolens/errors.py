@@ -4,6 +4,7 @@ from __future__ import annotations
 
 __all__ = [
     "DataLayoutError",
+    "DatabaseError",
     "EmolensError",
     "InvalidImageError",
     "ModelLoadError",
@@ -36,6 +37,10 @@ class DataLayoutError(EmolensError, ValueError):
 
 class StorageError(EmolensError, RuntimeError):
     """The database could not be opened, migrated or written, or a record is invalid."""
+
+
+class DatabaseError(StorageError):
+    """The database itself failed (locked, read-only, unreachable, damaged); the message says what to do."""
 
 
 class SessionNotFoundError(StorageError, LookupError):

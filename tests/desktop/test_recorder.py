@@ -7,6 +7,7 @@ import sqlite3
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from sqlalchemy import text
 from tests.desktop.test_stats import pred
 
 from emolens.desktop.recorder import SessionRecorder, write_csv
@@ -71,3 +72,16 @@ def test_a_session_deleted_elsewhere_is_not_recreated(store: Store, tmp_path: Pa
     assert recorder.deleted and session.observation_count == 0
     assert store.query_observations(ObservationFilter(session_id=recorder.session_id)) == []
     assert store.list_sessions() == [] and not (tmp_path / "unsaved.csv").exists()
+
+
+def test_a_broken_database_keeps_every_observation_in_the_fallback_csv(store: Store, tmp_path: Path) -> None:
+    recorder = SessionRecorder(store, "Meeting", batch=2)
+    _frames(recorder, 2)
+    with store.engine.begin() as connection:  # the table vanishes under the running session
+        connection.execute(text("DROP TABLE observations"))
+    _frames(recorder, 3)
+    assert recorder.stored == 2 and not recorder.flush()
+    session = recorder.close(tmp_path / "unsaved.csv")
+    assert session.ended_at is not None and session.observation_count == 2
+    with (tmp_path / "unsaved.csv").open() as handle:
+        assert len(list(csv.DictReader(handle))) == 3

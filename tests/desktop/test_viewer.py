@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 import numpy as np
+from sqlalchemy import text
 from tests.desktop.conftest import face_video
 
 from emolens.desktop import LiveOptions, LiveViewer
@@ -53,6 +54,7 @@ def test_keys_actions_export_screenshot_reset_and_pause(tmp_path: Path, store: S
     shot = viewer.screenshot()
     assert shot is not None and shot.name == "screenshot-001.png"
     export = viewer.export_csv()
+    assert export is not None
     with export.open() as handle:
         assert len(list(csv.DictReader(handle))) == 5
     viewer.reset()
@@ -76,3 +78,21 @@ def test_face_crops_are_off_by_default_and_saved_when_asked(tmp_path: Path, stor
     assert len(crops) == 3  # frames 1, 5 and 9
     assert {c.parent.name for c in crops} <= set(summary.emotion_counts)
     assert sorted(summary.files["face crops"]) == [str(c) for c in crops]
+
+
+def test_a_database_failure_mid_session_neither_stops_the_viewer_nor_loses_frames(
+        tmp_path: Path, store: Store, analyzer, astronaut_bgr: np.ndarray) -> None:
+    video = face_video(tmp_path / "v.avi", astronaut_bgr, 8)
+    viewer = _viewer(tmp_path, store, analyzer, video)
+    frames = iter(viewer.source)
+    for _ in range(3):
+        viewer._step(frames)
+    with store.engine.begin() as connection:
+        connection.execute(text("DROP TABLE observations"))
+    lines: list[str] = []
+    viewer.notify = lines.append
+    assert viewer.export_csv() is None and "could not export the CSV" in lines[-1]
+    summary = viewer.run()
+    assert summary.frames == 8
+    with (viewer.folder / "unsaved-observations.csv").open() as handle:
+        assert len(list(csv.DictReader(handle))) == 8

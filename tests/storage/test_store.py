@@ -6,10 +6,11 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import inspect
+from sqlalchemy import inspect, text
 
-from emolens.errors import SessionNotFoundError, StorageError
+from emolens.errors import DatabaseError, SessionNotFoundError, StorageError
 from emolens.storage import ObservationFilter, ObservationIn, Store, resolve_db_url
+from emolens.storage.guard import advice_for
 
 T0 = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
 
@@ -181,3 +182,40 @@ def test_resolve_db_url(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None
     assert resolve_db_url(None) == "postgresql+psycopg://u:p@h/db"
     assert resolve_db_url("sqlite:///x.db") == "sqlite:///x.db"
     assert resolve_db_url(str(tmp_path / "y.db")) == f"sqlite:///{tmp_path / 'y.db'}"
+
+
+def _drop_observations_table(store: Store) -> None:
+    with store.engine.begin() as connection:  # a real failure: the table is gone under the running store
+        connection.execute(text("DROP TABLE observations"))
+
+
+def test_a_broken_database_raises_a_storage_error_that_says_what_to_do(store: Store) -> None:
+    session = store.create_session("Exam", "webcam")
+    _drop_observations_table(store)
+    expected = rf"could not store observations of session {session.id} in .*restore a backup"
+    with pytest.raises(DatabaseError, match=expected):
+        store.add_observations(session.id, [_obs(0)])
+    with pytest.raises(StorageError, match=f"could not end session {session.id}"):
+        store.end_session(session.id)
+    with store.engine.connect() as connection:  # what was stored before is still there
+        assert connection.execute(text("SELECT scenario FROM sessions")).scalars().all() == ["Exam"]
+    store.set_setting("still", "writable")
+    assert store.get_setting("still") == "writable"
+
+
+def test_a_read_only_sqlite_file_raises_a_storage_error(tmp_path: Path) -> None:
+    path = tmp_path / "ro.db"
+    Store(f"sqlite:///{path}").close()
+    read_only = Store(f"sqlite:///file:{path}?mode=ro&uri=true", migrate=False)
+    try:
+        with pytest.raises(DatabaseError, match=r"could not create a session in .*readonly.*make the database file"):
+            read_only.create_session("Exam", "webcam")
+        assert read_only.list_sessions() == []
+    finally:
+        read_only.close()
+
+
+def test_advice_for_common_failures() -> None:
+    assert "another program" in advice_for("database is locked")
+    assert "server is running" in advice_for("connection refused")
+    assert "--db or EMOLENS_DB" in advice_for("something else")

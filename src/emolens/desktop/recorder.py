@@ -8,8 +8,6 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlalchemy.exc import SQLAlchemyError
-
 from emolens.errors import SessionNotFoundError, StorageError
 from emolens.storage import ObservationFilter, ObservationIn, ObservationRecord, SessionRecord, Store
 from emolens.types import EMOTIONS, Prediction
@@ -71,7 +69,7 @@ class SessionRecorder:
             log.warning("session %s was deleted elsewhere: its observations are no longer stored", self.session_id)
             self.deleted, self._pending = True, []
             return True
-        except (StorageError, SQLAlchemyError) as exc:
+        except StorageError as exc:
             log.warning("could not store %d observations yet (%s); will retry", len(self._pending), exc)
             return False
         self._pending = []
@@ -91,7 +89,7 @@ class SessionRecorder:
             return replace(self.session, ended_at=datetime.now(UTC), observation_count=0)
         try:
             self.session = self.store.end_session(self.session_id)
-        except (StorageError, SQLAlchemyError) as exc:
+        except StorageError as exc:
             log.error("could not mark session %s ended (%s)", self.session_id, exc)
             self.session = replace(self.session, ended_at=datetime.now(UTC), observation_count=self.stored)
         return self.session

@@ -19,7 +19,7 @@ from emolens.desktop.panel import PanelInfo, compose
 from emolens.desktop.recorder import SOURCE, SessionRecorder, write_csv
 from emolens.desktop.stats import FpsMeter, LiveStats
 from emolens.desktop.summary import SessionSummary, summarize
-from emolens.errors import SourceError
+from emolens.errors import SourceError, StorageError
 from emolens.types import FrameResult
 from emolens.vision.annotate import annotate
 from emolens.vision.io import Frame, VideoSource
@@ -194,10 +194,18 @@ class LiveViewer:
         self._announce("screenshots", path, f"screenshot saved: {path}")
         return path
 
-    def export_csv(self) -> Path:
-        """Write every observation of the session so far to observations-NNN.csv in the session folder."""
+    def export_csv(self) -> Path | None:
+        """Write every observation of the session so far to observations-NNN.csv in the session folder.
+
+        None when the database cannot be read: the session goes on and keeps its queued observations.
+        """
         path = self._numbered("observations", "csv")
-        rows = write_csv(path, self.recorder.observations())
+        try:
+            records = self.recorder.observations()
+        except StorageError as exc:
+            self.notify(f"could not export the CSV: {exc}")
+            return None
+        rows = write_csv(path, records)
         self._announce("csv exports", path, f"exported {rows} observations to {path}")
         return path
 

@@ -11,10 +11,10 @@ from typing import Any
 
 import numpy as np
 from sqlalchemy import delete, func, select
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
 from emolens.errors import PersonNotFoundError, StorageError
+from emolens.storage.guard import Database
 from emolens.storage.tables import EmbeddingRow, ObservationRow, PersonRow
 
 __all__ = ["EnrolledFace", "PeopleRepository", "PersonRecord", "check_person_name"]
@@ -64,8 +64,8 @@ class PersonRecord:
 class PeopleRepository:
     """People and their embeddings in the store's database (reached as ``store.people``)."""
 
-    def __init__(self, sessions: sessionmaker[Session]):
-        self._sessions = sessions
+    def __init__(self, db: Database):
+        self._db = db
 
     def _person(self, db: Session, name: str) -> PersonRow:
         row = db.scalar(select(PersonRow).where(PersonRow.name == name))
@@ -83,37 +83,34 @@ class PeopleRepository:
         name, faces = check_person_name(name), list(faces)
         if not faces:
             raise StorageError(f"enrolling {name!r} needs at least one photo with a face")
-        try:
-            with self._sessions.begin() as db:
-                row = db.scalar(select(PersonRow).where(PersonRow.name == name))
-                if row is None:
-                    row = PersonRow(name=name, created_at=datetime.now(UTC))
-                    db.add(row)
-                    db.flush()
-                known = set(db.scalars(select(EmbeddingRow.photo_sha256).where(EmbeddingRow.person_id == row.id)))
-                for face in faces:
-                    if face.photo_sha256 in known:
-                        log.info("%s: photo %s is already enrolled, skipped", name, face.photo_sha256[:12])
-                        continue
-                    known.add(face.photo_sha256)
-                    db.add(_embedding_row(row.id, face))
-                return self._record(db, row)
-        except IntegrityError as exc:
-            raise StorageError(f"could not enrol {name!r}: {exc.orig}; was it enrolled at the same moment?") from exc
+        with self._db.write(f"enrol {name!r}") as db:
+            row = db.scalar(select(PersonRow).where(PersonRow.name == name))
+            if row is None:
+                row = PersonRow(name=name, created_at=datetime.now(UTC))
+                db.add(row)
+                db.flush()
+            known = set(db.scalars(select(EmbeddingRow.photo_sha256).where(EmbeddingRow.person_id == row.id)))
+            for face in faces:
+                if face.photo_sha256 in known:
+                    log.info("%s: photo %s is already enrolled, skipped", name, face.photo_sha256[:12])
+                    continue
+                known.add(face.photo_sha256)
+                db.add(_embedding_row(row.id, face))
+            return self._record(db, row)
 
     def list(self) -> list[PersonRecord]:
         """Every enrolled person, by name."""
-        with self._sessions() as db:
+        with self._db.read("list people") as db:
             return [self._record(db, row) for row in db.scalars(select(PersonRow).order_by(PersonRow.name))]
 
     def get(self, name: str) -> PersonRecord:
         """One person; PersonNotFoundError when nobody has that name."""
-        with self._sessions() as db:
+        with self._db.read(f"read person {name!r}") as db:
             return self._record(db, self._person(db, name))
 
     def remove(self, name: str) -> PersonRecord:
         """Delete a person, their embeddings and every observation naming them; returns what was deleted."""
-        with self._sessions.begin() as db:
+        with self._db.write(f"remove person {name!r}") as db:
             row = self._person(db, name)
             record = self._record(db, row)
             db.execute(delete(ObservationRow).where(ObservationRow.person == row.name))
@@ -130,7 +127,7 @@ class PeopleRepository:
             .where(EmbeddingRow.model == model)
             .order_by(PersonRow.name, EmbeddingRow.id)
         )
-        with self._sessions() as db:
+        with self._db.read("read face embeddings") as db:
             return [(name, np.frombuffer(blob, np.float32).copy()) for name, blob in db.execute(query)]
 
 

@@ -15,7 +15,8 @@ from sqlalchemy import Engine, Select, create_engine, delete, event, func, selec
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
-from emolens.errors import SessionNotFoundError, StorageError
+from emolens.errors import DatabaseError, SessionNotFoundError, StorageError
+from emolens.storage.guard import Database
 from emolens.storage.people import PeopleRepository
 from emolens.storage.records import SOURCES, ObservationFilter, ObservationIn, ObservationRecord, SessionRecord
 from emolens.storage.tables import ObservationRow, SessionRow, SettingRow
@@ -66,9 +67,9 @@ class Store:
             if migrate:
                 self._migrate()
         except SQLAlchemyError as exc:
-            raise StorageError(f"cannot open the database {self.safe_url}: {exc}; check --db or EMOLENS_DB") from exc
-        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
-        self.people = PeopleRepository(self._sessions)
+            raise DatabaseError(f"cannot open the database {self.safe_url}: {exc}; check --db or EMOLENS_DB") from exc
+        self._db = Database(sessionmaker(self.engine, expire_on_commit=False), self.safe_url)
+        self.people = PeopleRepository(self._db)
 
     @property
     def safe_url(self) -> str:
@@ -98,7 +99,7 @@ class Store:
             raise StorageError(f"a scenario needs 1 to 80 characters, got {scenario!r}")
         started = started_at or datetime.now(UTC)
         row = SessionRow(id=str(uuid.uuid4()), scenario=scenario, source=source, started_at=started)
-        with self._sessions.begin() as db:
+        with self._db.write("create a session") as db:
             db.add(row)
         return _session_record(row)
 
@@ -110,7 +111,7 @@ class Store:
 
     def end_session(self, session_id: str, ended_at: datetime | None = None) -> SessionRecord:
         """Mark a session ended (now by default); ending an ended session keeps its first end time."""
-        with self._sessions.begin() as db:
+        with self._db.write(f"end session {session_id}") as db:
             row = self._row(db, session_id)
             if row.ended_at is None:
                 row.ended_at = ended_at or datetime.now(UTC)
@@ -122,7 +123,7 @@ class Store:
 
     def get_session(self, session_id: str) -> SessionRecord:
         """One session with its observation count; SessionNotFoundError when absent."""
-        with self._sessions() as db:
+        with self._db.read(f"read session {session_id}") as db:
             return _session_record(self._row(db, session_id), self._count(db, session_id))
 
     def list_sessions(self, source: str | None = None, limit: int | None = None) -> list[SessionRecord]:
@@ -134,19 +135,19 @@ class Store:
         if source:
             query = query.where(SessionRow.source == source)
         query = query.order_by(SessionRow.started_at.desc(), SessionRow.id).limit(limit)
-        with self._sessions() as db:
+        with self._db.read("list sessions") as db:
             return [_session_record(row, n) for row, n in db.execute(query)]
 
     def delete_session(self, session_id: str) -> None:
         """Delete a session and all its observations; SessionNotFoundError when absent."""
-        with self._sessions.begin() as db:
+        with self._db.write(f"delete session {session_id}") as db:
             row = self._row(db, session_id)
             db.execute(delete(ObservationRow).where(ObservationRow.session_id == session_id))
             db.delete(row)
 
     def delete_all(self) -> int:
         """Delete every session and observation (settings stay); returns how many sessions went."""
-        with self._sessions.begin() as db:
+        with self._db.write("delete every session") as db:
             db.execute(delete(ObservationRow))
             return db.execute(delete(SessionRow)).rowcount or 0
 
@@ -160,7 +161,7 @@ class Store:
         if keep_latest < 0:
             raise StorageError(f"keep_latest must be >= 0 or None, got {keep_latest}")
         order = (SessionRow.started_at.desc(), SessionRow.id)
-        with self._sessions.begin() as db:
+        with self._db.write("apply retention") as db:
             rows = db.execute(select(SessionRow.id, SessionRow.ended_at).order_by(*order)).all()
             doomed = [i for i, ended in rows[keep_latest:] if ended is not None]
             if doomed:
@@ -174,7 +175,7 @@ class Store:
     def add_observations(self, session_id: str, observations: Iterable[ObservationIn]) -> int:
         """Store observations of one session; returns how many were stored."""
         rows = [self._observation_row(session_id, o) for o in observations]
-        with self._sessions.begin() as db:
+        with self._db.write(f"store observations of session {session_id}") as db:
             self._row(db, session_id)
             db.add_all(rows)
         return len(rows)
@@ -211,12 +212,12 @@ class Store:
         """Observations matching ``filters``, oldest first."""
         f = filters or ObservationFilter()
         query = self._filtered(f).order_by(ObservationRow.timestamp, ObservationRow.id).offset(f.offset).limit(f.limit)
-        with self._sessions() as db:
+        with self._db.read("read observations") as db:
             return [_observation_record(o, s) for o, s in db.execute(query)]
 
     def distinct_values(self) -> dict[str, list[str]]:
         """The scenarios and people present, for filter menus."""
-        with self._sessions() as db:
+        with self._db.read("list scenarios and people") as db:
             scenarios = db.scalars(select(SessionRow.scenario).distinct().order_by(SessionRow.scenario)).all()
             people = db.scalars(
                 select(ObservationRow.person).where(ObservationRow.person.is_not(None)).distinct().order_by(ObservationRow.person)
@@ -227,13 +228,13 @@ class Store:
 
     def get_setting(self, key: str, default: Any = None) -> Any:
         """A stored setting (any JSON value), or ``default``."""
-        with self._sessions() as db:
+        with self._db.read(f"read setting {key!r}") as db:
             row = db.get(SettingRow, key)
             return default if row is None else row.value
 
     def set_setting(self, key: str, value: Any) -> None:
         """Store a setting (any JSON value)."""
-        with self._sessions.begin() as db:
+        with self._db.write(f"save setting {key!r}") as db:
             row = db.get(SettingRow, key)
             if row is None:
                 db.add(SettingRow(key=key, value=value))

@@ -13,6 +13,7 @@ from fastapi.staticfiles import StaticFiles
 
 from emolens import __version__
 from emolens.errors import (
+    DatabaseError,
     EmolensError,
     InvalidImageError,
     PersonNotFoundError,
@@ -34,8 +35,9 @@ from emolens.web.state import AppState
 __all__ = ["create_app"]
 
 log = logging.getLogger(__name__)
-_STATUS = {
-    SessionNotFoundError: 404, PersonNotFoundError: 404, InvalidImageError: 422, SourceError: 422, StorageError: 400,
+_STATUS = {  # the first match wins: subclasses before their parents
+    SessionNotFoundError: 404, PersonNotFoundError: 404, InvalidImageError: 422, SourceError: 422,
+    DatabaseError: 503, StorageError: 400,
 }
 
 

@@ -13,7 +13,7 @@ from anyio import to_thread
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 
 from emolens.analytics import confidence_score
-from emolens.errors import EmolensError, SessionNotFoundError
+from emolens.errors import DatabaseError, EmolensError, SessionNotFoundError
 from emolens.storage import ObservationIn
 from emolens.types import FrameResult
 from emolens.vision.io import Frame, read_image
@@ -76,11 +76,16 @@ class LiveRun:
         }
 
     async def flush(self) -> None:
-        """Store the observations gathered since the last flush."""
+        """Store the observations gathered since the last flush; when the database fails they wait for the next."""
         pending, self.pending = self.pending, []
         self.last_flush = time.monotonic()
-        if pending:
+        if not pending:
+            return
+        try:
             await to_thread.run_sync(self.state.store.add_observations, self.session_id, pending)
+        except DatabaseError:
+            self.pending = pending + self.pending
+            raise
 
 
 def _parse_frame(data: bytes) -> tuple[int, bytes]:
@@ -126,6 +131,9 @@ async def _finish(state: AppState, run: LiveRun) -> dict[str, Any]:
     except SessionNotFoundError as exc:
         log.warning("live session %s was deleted while recording", run.session_id)
         return {"type": "error", "detail": f"{exc}; nothing more was stored"}
+    except DatabaseError as exc:
+        log.error("live session %s: %d observations could not be stored (%s)", run.session_id, len(run.pending), exc)
+        return {"type": "error", "detail": f"{exc}; {len(run.pending)} observations of the end were not stored"}
     return {"type": "summary", "summary": summary.model_dump(mode="json")}
 
 
