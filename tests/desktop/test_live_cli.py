@@ -171,3 +171,28 @@ def test_a_window_without_display_says_what_to_do(tmp_path: Path, long_video: Pa
     process = LiveProcess(["--source", str(long_video), "--db", str(tmp_path / "e.db")], None, tmp_path / "out")
     _, stderr = process.proc.communicate(timeout=TIMEOUT_S)
     assert process.proc.returncode == 2 and "--no-window" in stderr and "xvfb-run" in stderr
+
+
+def test_enrolled_people_are_named_in_the_stored_observations(tmp_path: Path, astronaut_bgr: np.ndarray) -> None:
+    db, photo = tmp_path / "people.db", tmp_path / "eileen.jpg"
+    cv2.imwrite(str(photo), astronaut_bgr)
+    enrol = subprocess.run([EMOLENS, "people", "add", "Eileen", str(photo), "--db", str(db)],
+                           capture_output=True, text=True, timeout=TIMEOUT_S)
+    assert enrol.returncode == 0, enrol.stderr
+    video = face_video(tmp_path / "v.avi", astronaut_bgr, 12)
+    process = LiveProcess(["--source", str(video), "--db", str(db), "--no-window"], None, tmp_path / "out")
+    stdout, stderr = process.finish()
+    assert "naming 1 enrolled people" in stderr and "person       Eileen:" in stdout
+    summary = json.loads(process.file("summary.json").read_text())
+    assert sum(summary["person_counts"]["Eileen"].values()) == 12
+    store = Store(f"sqlite:///{db}")
+    try:
+        rows = store.query_observations(ObservationFilter(session_id=summary["session_id"]))
+        assert len(rows) == 12 and {r.person for r in rows} == {"Eileen"}
+        unnamed = LiveProcess(["--source", str(video), "--db", str(db), "--no-window", "--no-people"], None,
+                              tmp_path / "out2")
+        unnamed.finish()
+        session_id = json.loads(unnamed.file("summary.json").read_text())["session_id"]
+        assert {r.person for r in store.query_observations(ObservationFilter(session_id=session_id))} == {None}
+    finally:
+        store.close()

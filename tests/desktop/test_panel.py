@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 from tests.desktop.test_stats import pred
@@ -52,3 +54,22 @@ def test_pause_banner_covers_the_top_of_the_frame() -> None:
     paused = compose(frame, PanelInfo("Meeting", 1.0, 30.0, paused=True), LiveStats())
     assert (plain[5, :640] == 200).all()
     assert (paused[5, :640] != 200).any()
+
+
+def test_people_get_a_row_each_and_the_panel_grows_to_hold_them() -> None:
+    stats = LiveStats()
+    ada, grace = replace(pred(Emotion.HAPPY), person="Ada"), replace(pred(Emotion.SAD), person="Grace")
+    for t in range(3):
+        stats.add(float(t), [ada, grace, pred(Emotion.ANGRY)])
+    counted = {n: dict(c) for n, c in stats.person_counts.items()}
+    assert counted == {"Ada": {Emotion.HAPPY: 3}, "Grace": {Emotion.SAD: 3}}
+    plain = LiveStats()
+    plain.add(0.0, [pred(Emotion.ANGRY)])
+    info = PanelInfo("Exam", 3.0, 25.0)
+    without, with_people = draw_panel(plain, info, 480), draw_panel(stats, info, 480)
+    assert without.shape[0] == 480 and with_people.shape[0] == 480 + 24 + 2 * 20
+    rows = with_people[460:]  # below the trend: the people rows, with each person's emoji icon
+    assert np.any(np.all(rows == np.array((60, 210, 250), np.uint8), axis=2))
+    assert not np.any(np.all(without[440:468] == np.array((60, 210, 250), np.uint8), axis=2))
+    stats.reset()
+    assert stats.person_counts == {}

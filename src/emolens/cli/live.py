@@ -8,7 +8,7 @@ from types import FrameType
 
 import click
 
-from emolens.cli.options import analyzer_options, build_analyzer
+from emolens.cli.options import analyzer_options, attach_people, build_analyzer, people_options
 
 __all__ = ["command"]
 
@@ -32,7 +32,6 @@ def _weights(text: str | None) -> dict[str, float] | None:
 @click.option("--source", default="0", show_default=True, help="Camera index, video file or RTSP/HTTP URL.")
 @click.option("--scenario", default="Online Class", show_default=True,
               help="Interview, Exam, Public Speaking, Online Class, Meeting, or a name of your own.")
-@click.option("--db", help="Database URL or SQLite file (default: $EMOLENS_DB, else the data folder's emolens.db).")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default="emolens-live",
               show_default=True, help="Folder for each session's summary, screenshots and CSV exports.")
 @click.option("--no-window", is_flag=True, help="No window (for machines without a display): run to the end or Ctrl+C.")
@@ -45,9 +44,10 @@ def _weights(text: str | None) -> dict[str, float] | None:
               help="Weight of the past in per-face smoothing.")
 @click.option("--weights", help="Confidence-score weights, e.g. happy=2,neutral=2,sad=-1,angry=-2 (others -2).")
 @analyzer_options
-def command(source: str, scenario: str, db: str | None, out_dir: Path, no_window: bool, fast: bool,
-            save_faces: Path | None, save_every: int, smoothing: float, weights: str | None, model: str | None,
-            detector: str, min_face_score: float) -> None:
+@people_options
+def command(source: str, scenario: str, out_dir: Path, no_window: bool, fast: bool, save_faces: Path | None,
+            save_every: int, smoothing: float, weights: str | None, model: str | None, detector: str,
+            min_face_score: float, db: str | None, people: bool) -> None:
     """Watch SOURCE live: face boxes, emotions, statistics, a 10 s trend and FPS, stored for the web app.
 
     Keys: q quit and save, s screenshot, e export CSV, r reset statistics, SPACE pause and resume.
@@ -57,6 +57,9 @@ def command(source: str, scenario: str, db: str | None, out_dir: Path, no_window
     options = LiveOptions(scenario=scenario, out_dir=out_dir, window=not no_window, realtime=not fast,
                           save_faces=save_faces, save_every=save_every, weights=_weights(weights))
     analyzer = build_analyzer(model, detector, min_face_score, smoothing=smoothing, small_faces=False)
+    enrolled = attach_people(analyzer, db, people, missing_ok=True)
+    if enrolled:
+        click.echo(f"naming {enrolled} enrolled people", err=True)
     previous = signal.signal(signal.SIGTERM, _interrupt)
     try:
         summary = run_live(source, options, db=db, analyzer=analyzer, notify=lambda line: click.echo(line, err=True))

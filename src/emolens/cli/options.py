@@ -15,9 +15,12 @@ __all__ = ["analyzer_options", "attach_people", "build_analyzer", "db_option", "
 
 def analyzer_options(fn: Callable[..., Any]) -> Callable[..., Any]:
     """--model, --detector and --min-face-score."""
-    fn = click.option("--model", type=click.Path(dir_okay=False), help="An .onnx emotion model with its .json card (default: the shipped model).")(fn)
-    fn = click.option("--detector", type=click.Choice(sorted(DETECTORS)), default="mediapipe", show_default=True, help="Face detector.")(fn)
-    fn = click.option("--min-face-score", type=click.FloatRange(0, 1), default=0.5, show_default=True, help="Least detector score to keep a face.")(fn)
+    fn = click.option("--model", type=click.Path(dir_okay=False),
+                      help="An .onnx emotion model with its .json card (default: the shipped model).")(fn)
+    fn = click.option("--detector", type=click.Choice(sorted(DETECTORS)), default="mediapipe", show_default=True,
+                      help="Face detector.")(fn)
+    fn = click.option("--min-face-score", type=click.FloatRange(0, 1), default=0.5, show_default=True,
+                      help="Least detector score to keep a face.")(fn)
     return fn
 
 
@@ -45,10 +48,11 @@ def people_options(fn: Callable[..., Any]) -> Callable[..., Any]:
     return db_option(fn)
 
 
-def attach_people(analyzer: Any, db: str | None, people: bool) -> int:
+def attach_people(analyzer: Any, db: str | None, people: bool, missing_ok: bool = False) -> int:
     """Give ``analyzer`` the gallery of enrolled people from the database; returns how many there are.
 
-    A default SQLite database that does not exist yet means nobody is enrolled: it is not created.
+    A default SQLite database that does not exist yet means nobody is enrolled: it is not created. A named
+    SQLite file that does not exist is an error, unless ``missing_ok`` (a command that will create it).
     """
     from pathlib import Path
 
@@ -61,6 +65,8 @@ def attach_people(analyzer: Any, db: str | None, people: bool) -> int:
 
     url = resolve_db_url(db)
     if url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).exists():
+        if missing_ok:
+            return 0
         raise click.BadParameter(f"no database at {url}; enrol people with `emolens people add --db` first", "--db")
     store = Store(url)
     try:

@@ -16,6 +16,7 @@ __all__ = ["PANEL_WIDTH", "PanelInfo", "compose", "draw_banner", "draw_panel"]
 PANEL_WIDTH = 320
 MIN_HEIGHT = 480
 MAX_FRAME_HEIGHT = 720
+MAX_PEOPLE_ROWS = 8
 _BG = (32, 30, 28)
 _TEXT = (235, 235, 235)
 _DIM = (150, 150, 150)
@@ -104,12 +105,31 @@ def _draw_trend(canvas: np.ndarray, stats: LiveStats, top: int, chart_h: int = 7
     return base + 28
 
 
+def _draw_people(canvas: np.ndarray, stats: LiveStats, top: int) -> None:
+    _text(canvas, "people", (12, top + 12), 0.5, _DIM)
+    for i, (name, counts) in enumerate(sorted(stats.person_counts.items())[:MAX_PEOPLE_ROWS]):
+        y = top + 32 + 20 * i
+        dominant = stats.dominant(counts)
+        if dominant is not None:
+            draw_emoji(canvas, dominant, (20, y - 4), 7)
+        line = f"{name[:16]:<16} {sum(counts.values()):>5}  {dominant.value if dominant else '-'}"
+        _text(canvas, line, (32, y), 0.42)
+
+
+def _people_height(stats: LiveStats) -> int:
+    rows = min(len(stats.person_counts), MAX_PEOPLE_ROWS)
+    return 24 + 20 * rows if rows else 0
+
+
 def draw_panel(stats: LiveStats, info: PanelInfo, height: int) -> np.ndarray:
-    """The statistics panel, PANEL_WIDTH x ``height`` BGR: counters, FPS, distribution bars, trend and keys."""
-    canvas = np.full((max(height, MIN_HEIGHT), PANEL_WIDTH, 3), _BG, np.uint8)
+    """The statistics panel, PANEL_WIDTH x ``height`` BGR (taller when people are named): counters, FPS,
+    distribution bars, trend, one row per enrolled person seen (observations, dominant emotion) and keys."""
+    canvas = np.full((max(height, MIN_HEIGHT + _people_height(stats)), PANEL_WIDTH, 3), _BG, np.uint8)
     y = _draw_header(canvas, stats, info)
     y = _draw_bars(canvas, stats, y)
-    _draw_trend(canvas, stats, y)
+    y = _draw_trend(canvas, stats, y)
+    if stats.person_counts:
+        _draw_people(canvas, stats, y)
     help_y = canvas.shape[0] - 12
     _text(canvas, KEY_HELP, (8, help_y), 0.36, _DIM)
     return canvas

@@ -12,7 +12,8 @@ __all__ = ["FpsMeter", "LiveStats"]
 
 
 class LiveStats:
-    """Counts of emotions since the start (or the last reset) and the observations of the last ``window_s``.
+    """Counts of emotions (overall and per enrolled person) since the start (or the last reset) and the
+    observations of the last ``window_s``.
 
     Times are seconds on the session's clock (media time for files, wall time for cameras), never dates.
     """
@@ -32,6 +33,7 @@ class LiveStats:
         self.confidence_sum = 0.0
         self.faces_now = 0
         self.max_faces = 0
+        self.person_counts: dict[str, Counter[Emotion]] = {}
         self._recent: deque[tuple[float, Emotion]] = deque()
         self._last_s: float | None = None
 
@@ -44,6 +46,8 @@ class LiveStats:
             self.counts[p.label] += 1
             self.observations += 1
             self.confidence_sum += p.confidence
+            if p.person:
+                self.person_counts.setdefault(p.person, Counter())[p.label] += 1
             self._recent.append((time_s, p.label))
         self._last_s = time_s
         self._expire(time_s)

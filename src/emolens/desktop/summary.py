@@ -37,6 +37,7 @@ class SessionSummary:
     resets: int
     database: str
     files: dict[str, list[str]] = field(default_factory=dict)
+    person_counts: dict[str, dict[str, int]] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -56,6 +57,9 @@ class SessionSummary:
         for emotion, count in sorted(self.emotion_counts.items(), key=lambda kv: -kv[1]):
             share = self.emotion_shares[emotion]
             lines.append(f"    {emotion:<9} {count:>6}  {share:6.1%}  {'#' * round(share * 30)}".rstrip())
+        for name, counts in self.person_counts.items():
+            seen = ", ".join(f"{e} {n}" for e, n in sorted(counts.items(), key=lambda kv: -kv[1]) if n)
+            lines.append(f"  person       {name}: {seen}")
         for kind, paths in self.files.items():
             lines.extend(f"  {kind:<12} {p}" for p in paths)
         return "\n".join(lines)
@@ -83,5 +87,8 @@ def summarize(stats: LiveStats, weights: Mapping[str, float] | None = None, **fa
         dominant=dominant.value if dominant else None,
         mean_confidence=None if mean is None else round(mean, 4),
         confidence_score=confidence_score(counts, weights),
+        person_counts={
+            name: {e.value: n[e] for e in stats.labels if n[e]} for name, n in sorted(stats.person_counts.items())
+        },
         **facts,
     )
