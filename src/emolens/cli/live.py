@@ -37,16 +37,18 @@ def _weights(text: str | None) -> dict[str, float] | None:
 @click.option("--no-window", is_flag=True, help="No window (for machines without a display): run to the end or Ctrl+C.")
 @click.option("--fast", is_flag=True, help="Play a video file as fast as analysis allows instead of at its frame rate.")
 @click.option("--save-faces", type=click.Path(file_okay=False, path_type=Path),
-              help="Save face crops into this folder, one subfolder per emotion (off by default: privacy).")
-@click.option("--save-every", type=click.IntRange(min=1), default=25, show_default=True,
-              help="With --save-faces: one frame in N.")
+              help="Save face crops into this folder, one subfolder per emotion (default: off, unless turned on "
+              "in the web app's settings, then OUT/face_crops).")
+@click.option("--save-every", type=click.IntRange(min=1),
+              help="Save face crops of one frame in N (default: the web app's setting, else 25).")
 @click.option("--smoothing", type=click.FloatRange(0, 0.99), default=0.6, show_default=True,
               help="Weight of the past in per-face smoothing.")
-@click.option("--weights", help="Confidence-score weights, e.g. happy=2,neutral=2,sad=-1,angry=-2 (others -2).")
+@click.option("--weights", help="Confidence-score weights, e.g. happy=2,neutral=2,sad=-1,angry=-2 (others -2); "
+              "default: the web app's saved weights.")
 @analyzer_options
 @people_options
 def command(source: str, scenario: str, out_dir: Path, no_window: bool, fast: bool, save_faces: Path | None,
-            save_every: int, smoothing: float, weights: str | None, model: str | None, detector: str,
+            save_every: int | None, smoothing: float, weights: str | None, model: str | None, detector: str,
             min_face_score: float, db: str | None, people: bool) -> None:
     """Watch SOURCE live: face boxes, emotions, statistics, a 10 s trend and FPS, stored for the web app.
 

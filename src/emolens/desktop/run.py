@@ -8,6 +8,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+from emolens.desktop.prefs import with_saved_settings
 from emolens.desktop.recorder import SessionRecorder
 from emolens.desktop.summary import SessionSummary
 from emolens.desktop.viewer import LiveOptions, LiveViewer
@@ -35,13 +36,17 @@ def check_display() -> None:
 
 def run_live(source: str, options: LiveOptions, db: str | None = None, analyzer: Analyzer | None = None,
              notify: Callable[[str], None] = log.info) -> SessionSummary:
-    """Run one live session over ``source`` (camera index, video file or URL), stored in ``db``; its summary."""
+    """Run one live session over ``source`` (camera index, video file or URL), stored in ``db``; its summary.
+
+    Score weights and face-crop saving left unset in ``options`` follow the web app's saved settings.
+    """
     if options.window:
         check_display()
     video = VideoSource(source)
     analyzer = analyzer or Analyzer(small_faces=False)
     store = Store(resolve_db_url(db))
     try:
+        options = with_saved_settings(options, store)
         recorder = SessionRecorder(store, options.scenario)
         viewer = LiveViewer(analyzer, video, recorder, options, notify=notify, is_file=is_file_source(source))
         notify(f"session {recorder.session_id} ({options.scenario}); files go to {Path(viewer.folder)}")

@@ -8,7 +8,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from emolens.analytics import confidence_score
+from emolens.analytics import OTHER_WEIGHT, confidence_score
 from emolens.desktop.stats import LiveStats
 
 __all__ = ["SessionSummary", "summarize"]
@@ -73,7 +73,8 @@ class SessionSummary:
         return as_json, as_text
 
 
-def summarize(stats: LiveStats, weights: Mapping[str, float] | None = None, **facts: Any) -> SessionSummary:
+def summarize(stats: LiveStats, weights: Mapping[str, float] | None = None, other_weight: float = OTHER_WEIGHT,
+              **facts: Any) -> SessionSummary:
     """A summary of ``stats`` (the whole session's) with the session's ``facts`` (id, times, files...)."""
     counts = {e.value: stats.counts[e] for e in stats.labels}
     dominant = stats.dominant()
@@ -86,7 +87,7 @@ def summarize(stats: LiveStats, weights: Mapping[str, float] | None = None, **fa
         emotion_shares={e.value: round(s, 4) for e, s in stats.shares().items()},
         dominant=dominant.value if dominant else None,
         mean_confidence=None if mean is None else round(mean, 4),
-        confidence_score=confidence_score(counts, weights),
+        confidence_score=confidence_score(counts, weights, other_weight),
         person_counts={
             name: {e.value: n[e] for e in stats.labels if n[e]} for name, n in sorted(stats.person_counts.items())
         },

@@ -12,7 +12,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from emolens.analytics import confidence_score
+from emolens.analytics import OTHER_WEIGHT, confidence_score
 from emolens.desktop.crops import FaceCropSaver
 from emolens.desktop.keys import Action, action_for_key
 from emolens.desktop.panel import PanelInfo, compose
@@ -30,6 +30,7 @@ __all__ = ["LiveOptions", "LiveViewer"]
 log = logging.getLogger(__name__)
 
 WINDOW = "emolens live"
+DEFAULT_SAVE_EVERY = 25
 
 
 @dataclass(frozen=True)
@@ -37,7 +38,8 @@ class LiveOptions:
     """How a live session runs.
 
     ``realtime`` plays a video file at its own frame rate in the window (off: as fast as analysis allows;
-    always off without a window). ``save_faces`` turns on face-crop saving, one frame in ``save_every``.
+    always off without a window). ``save_faces`` turns on face-crop saving, one frame in ``save_every``
+    (None: 25). ``weights`` and ``other_weight`` make the confidence score (None: the default weights).
     """
 
     scenario: str = "Online Class"
@@ -45,9 +47,10 @@ class LiveOptions:
     window: bool = True
     realtime: bool = True
     save_faces: Path | None = None
-    save_every: int = 25
+    save_every: int | None = None
     window_s: float = 10.0
     weights: Mapping[str, float] | None = None
+    other_weight: float = OTHER_WEIGHT
 
 
 class LiveViewer:
@@ -67,7 +70,8 @@ class LiveViewer:
         self.session_stats = LiveStats(options.window_s, analyzer.labels)
         self.view_stats = LiveStats(options.window_s, analyzer.labels)
         self.fps = FpsMeter()
-        self.crops = FaceCropSaver(options.save_faces, options.save_every) if options.save_faces else None
+        every = options.save_every or DEFAULT_SAVE_EVERY
+        self.crops = FaceCropSaver(options.save_faces, every) if options.save_faces else None
         self.files: dict[str, list[str]] = {}
         self.paused = self.ended = self.quit = False
         self.resets = 0
@@ -154,7 +158,8 @@ class LiveViewer:
         counts = {e.value: n for e, n in self.view_stats.counts.items()}
         info = PanelInfo(
             scenario=self.options.scenario, elapsed_s=self._elapsed_s(), fps=0.0 if self.paused else self.fps.fps,
-            score=confidence_score(counts, self.options.weights), paused=self.paused, ended=self.ended,
+            score=confidence_score(counts, self.options.weights, self.options.other_weight),
+            paused=self.paused, ended=self.ended,
         )
         canvas = compose(annotate(image, result.predictions), info, self.view_stats)
         if self._toast and self._toast[1] > time.monotonic():
@@ -255,7 +260,7 @@ class LiveViewer:
         record = self.recorder.close(self.folder / "unsaved-observations.csv")
         ended_at = record.ended_at or datetime.now(UTC)
         summary = summarize(
-            self.session_stats, self.options.weights,
+            self.session_stats, self.options.weights, self.options.other_weight,
             session_id=record.id, scenario=record.scenario, source=SOURCE,
             started_at=self.started_at.isoformat(timespec="seconds"), ended_at=ended_at.isoformat(timespec="seconds"),
             duration_s=round((ended_at - self.started_at).total_seconds(), 2),
