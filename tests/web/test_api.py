@@ -7,6 +7,7 @@ import io
 import json
 import sqlite3
 import struct
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -179,6 +180,26 @@ def test_kiosk_endpoints(serve: Callable[..., Server], moving_face_video: Path) 
         assert head.startswith(b"--frame") and b"\xff\xd8" in head
         saved = client.post("/save_current").json()["saved"]
         assert saved and all(Path(p).exists() and "/happy/happy_" in p for p in saved)
+
+
+def test_kiosk_records_a_session_that_analytics_shows(serve: Callable[..., Server], moving_face_video: Path) -> None:
+    server = serve("--camera", str(moving_face_video))
+    with server.client() as client:
+        assert client.get("/emotion").status_code == 200  # the first request starts the camera
+        for _ in range(300):
+            sessions = client.get("/api/sessions", params={"source": "webcam"}).json()
+            if sessions and sessions[0]["observation_count"] >= 5:
+                break
+            time.sleep(0.1)
+        [kiosk] = sessions
+        assert kiosk["scenario"] == "Kiosk" and kiosk["ended_at"] is None and kiosk["observation_count"] >= 5
+        rows = client.get("/api/observations", params={"session_id": kiosk["id"]}).json()
+        assert rows and {r["emotion"] for r in rows} == {"happy"} and {r["source"] for r in rows} == {"webcam"}
+        for name in ("A", "B"):
+            later = client.post("/api/sessions", json={"scenario": name, "source": "upload"}).json()["id"]
+            client.post(f"/api/sessions/{later}/end")
+        client.put("/api/settings", json={"retention": 1})
+        assert [s["id"] for s in client.get("/api/sessions").json()] == [later, kiosk["id"]]  # still recording: kept
 
 
 def test_kiosk_without_camera_says_how(server: Server) -> None:

@@ -32,17 +32,17 @@ def _observation(prediction: Prediction, when: datetime) -> ObservationIn:
 
 
 class SessionRecorder:
-    """Opens a session in ``store`` and stores every observation, ``batch`` at a time.
+    """Opens a session of ``source`` in ``store`` and stores every observation, ``batch`` at a time.
 
     A failed write keeps the batch for the next try, so a briefly locked database loses nothing;
     ``close`` makes a last try and writes what still failed to ``fallback_csv``. A session deleted
     elsewhere (say, from the web app) while it runs stops being stored: the deletion is respected.
     """
 
-    def __init__(self, store: Store, scenario: str, batch: int = 64):
+    def __init__(self, store: Store, scenario: str, batch: int = 64, source: str = SOURCE):
         self.store = store
         self.batch = batch
-        self.session: SessionRecord = store.create_session(scenario, SOURCE)
+        self.session: SessionRecord = store.create_session(scenario, source)
         self.stored = 0
         self.deleted = False
         self._pending: list[ObservationIn] = []
@@ -83,7 +83,7 @@ class SessionRecorder:
     def close(self, fallback_csv: Path) -> SessionRecord:
         """Write what is queued, end the session and return its final record."""
         if not self.flush():
-            write_csv(fallback_csv, [_unsaved_record(self.session_id, o) for o in self._pending])
+            write_csv(fallback_csv, [_unsaved_record(self.session, o) for o in self._pending])
             log.error("%d observations could not be stored; they are in %s", len(self._pending), fallback_csv)
         if self.deleted:
             return replace(self.session, ended_at=datetime.now(UTC), observation_count=0)
@@ -95,9 +95,9 @@ class SessionRecorder:
         return self.session
 
 
-def _unsaved_record(session_id: str, o: ObservationIn) -> ObservationRecord:
-    return ObservationRecord(0, session_id, SOURCE, "", o.timestamp, o.emotion, o.confidence, dict(o.probabilities),
-                             o.track_id, o.person, o.bbox)
+def _unsaved_record(session: SessionRecord, o: ObservationIn) -> ObservationRecord:
+    return ObservationRecord(0, session.id, session.source, session.scenario, o.timestamp, o.emotion, o.confidence,
+                             dict(o.probabilities), o.track_id, o.person, o.bbox)
 
 
 def write_csv(path: Path, records: list[ObservationRecord]) -> int:

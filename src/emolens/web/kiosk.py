@@ -1,11 +1,17 @@
-"""Kiosk endpoints (server-side camera): /video_feed (MJPEG), /emotion (JSON), /save_current (face crops)."""
+"""Kiosk endpoints (server-side camera): /video_feed (MJPEG), /emotion (JSON), /save_current (face crops).
+
+The camera starts with the first request and records one session (source "webcam", scenario "Kiosk")
+until the server stops, so analytics shows what it saw.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 import threading
+import time
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +20,7 @@ import numpy as np
 from fastapi import APIRouter, HTTPException
 from fastapi.responses import StreamingResponse
 
+from emolens.desktop.recorder import SessionRecorder
 from emolens.errors import SourceError
 from emolens.types import Prediction
 from emolens.vision.annotate import annotate
@@ -26,14 +33,22 @@ __all__ = ["Kiosk", "router"]
 
 log = logging.getLogger(__name__)
 router = APIRouter(tags=["kiosk"])
+KIOSK_SCENARIO = "Kiosk"
 
 
 class Kiosk:
-    """Reads a camera (or loops a video file) in a thread, keeping the latest frame, faces and JPEG."""
+    """Reads a camera (or loops a video file) in a thread, keeping the latest frame, faces and JPEG.
 
-    def __init__(self, source: str, analyzer: Analyzer):
+    With a ``recorder`` every face seen is stored in its session, at least once per ``flush_every_s``;
+    ``close`` ends the session (what the database refused goes to ``fallback_csv``).
+    """
+
+    def __init__(self, source: str, analyzer: Analyzer, recorder: SessionRecorder | None = None,
+                 fallback_csv: Path | None = None, flush_every_s: float = 1.0):
         self.source: str | int = int(source) if source.isdigit() else source
         self.analyzer = analyzer
+        self.recorder, self.fallback_csv, self.flush_every_s = recorder, fallback_csv, flush_every_s
+        self._last_flush = time.monotonic()
         self.lock = threading.Lock()
         self.frame: np.ndarray | None = None
         self.predictions: list[Prediction] = []
@@ -66,14 +81,26 @@ class Kiosk:
             with self.lock:
                 self.frame, self.predictions = frame.image, result.predictions
                 self.jpeg, self.version = (jpeg.tobytes() if ok else self.jpeg), self.version + 1
+            self._record(result.predictions)
+
+    def _record(self, predictions: list[Prediction]) -> None:
+        if self.recorder is None:
+            return
+        self.recorder.add(predictions, datetime.now(UTC))
+        if time.monotonic() - self._last_flush >= self.flush_every_s:
+            self._last_flush = time.monotonic()
+            self.recorder.flush()
 
     def current(self) -> tuple[np.ndarray | None, list[Prediction], bytes, int]:
         with self.lock:
             return self.frame, list(self.predictions), self.jpeg, self.version
 
     def close(self) -> None:
+        """Stop the camera thread, store what is queued and end the session."""
         self._stop.set()
         self._thread.join(timeout=5)
+        if self.recorder is not None:
+            self.recorder.close(self.fallback_csv or Path("kiosk-unsaved-observations.csv"))
 
 
 def _kiosk(state: AppState) -> Kiosk:
@@ -84,7 +111,9 @@ def _kiosk(state: AppState) -> Kiosk:
             state.settings.detector, state.settings.model, small_faces=False,
             gallery=state.gallery, recognizer=state.recognizer,
         )
-        state.kiosk = Kiosk(state.settings.camera, analyzer)
+        recorder = SessionRecorder(state.store, KIOSK_SCENARIO, source="webcam")
+        fallback = state.settings.data_folder / f"kiosk-unsaved-{recorder.session_id}.csv"
+        state.kiosk = Kiosk(state.settings.camera, analyzer, recorder, fallback)
     if state.kiosk.error:
         raise HTTPException(503, f"the server-side camera failed: {state.kiosk.error}")
     return state.kiosk  # type: ignore[no-any-return]
