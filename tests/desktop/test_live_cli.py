@@ -52,8 +52,10 @@ class LiveProcess:
         return self.window
 
     def key(self, name: str) -> None:
+        """Press a key, then give the viewer a moment: OpenCV's waitKey hands over one key per frame."""
         subprocess.run(["xdotool", "key", "--window", self.window, name], env=self._x_env(),
                        capture_output=True, timeout=30, check=True)
+        time.sleep(0.5)
 
     def _x_env(self) -> dict[str, str]:
         return {**os.environ, "DISPLAY": self.display or ""}
