@@ -89,7 +89,9 @@ def _copy_subset(root: Path, target: Path, per_class: dict[str, int]) -> Path:
 @pytest.fixture(scope="session")
 def fer_subset(fer2013: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A few hundred FER2013 images in the Kaggle layout: 30 train, 8 PublicTest, 8 PrivateTest per class."""
-    return _copy_subset(fer2013, tmp_path_factory.mktemp("fer_subset"), {"Training": 30, "PublicTest": 8, "PrivateTest": 8})
+    return _copy_subset(
+        fer2013, tmp_path_factory.mktemp("fer_subset"), {"Training": 30, "PublicTest": 8, "PrivateTest": 8}
+    )
 
 
 def synthetic_face(label: int, seed: int, size: int = 48) -> np.ndarray:
@@ -98,17 +100,30 @@ def synthetic_face(label: int, seed: int, size: int = 48) -> np.ndarray:
     coarse = rng.integers(30, 230, (6, 6)).astype(np.uint8)
     image = cv2.resize(coarse, (size, size), interpolation=cv2.INTER_CUBIC)
     cx, cy = 24 + int(rng.integers(-3, 4)), 26 + int(rng.integers(-3, 4))
-    cv2.ellipse(image, (cx, cy), (int(rng.integers(13, 19)), int(rng.integers(17, 23))), 0, 0, 360, int(rng.integers(150, 200)), -1)
+    cv2.ellipse(
+        image,
+        (cx, cy),
+        (int(rng.integers(13, 19)), int(rng.integers(17, 23))),
+        0,
+        0,
+        360,
+        int(rng.integers(150, 200)),
+        -1,
+    )
     for x in (17, 31):
         cv2.circle(image, (x, 20), 2, 30, -1)
         cv2.line(image, (x - 4, 15 + label % 3 - 1), (x + 4, 15 - (label % 3 - 1)), 40, 1)
     curve = (label - 3) * 2
-    cv2.ellipse(image, (24, 35), (7, max(1, abs(curve))), 0, 0 if curve >= 0 else 180, 180 if curve >= 0 else 360, 40, 2)
+    cv2.ellipse(
+        image, (24, 35), (7, max(1, abs(curve))), 0, 0 if curve >= 0 else 180, 180 if curve >= 0 else 360, 40, 2
+    )
     noise = rng.normal(0, 6, image.shape)
     return np.clip(image + noise, 0, 255).astype(np.uint8)
 
 
-def write_kaggle_tree(root: Path, per_class: dict[str, int], classes: tuple[str, ...] | None = None, seed: int = 0) -> Path:
+def write_kaggle_tree(
+    root: Path, per_class: dict[str, int], classes: tuple[str, ...] | None = None, seed: int = 0
+) -> Path:
     """Generated crops in the Kaggle FER2013 layout, ``per_class`` images per file prefix and class."""
     from emolens.types import EMOTIONS
 

@@ -8,8 +8,16 @@ from emolens.types import EMOTIONS, BBox, Emotion, Face, Prediction, parse_emoti
 
 @pytest.mark.parametrize(
     ("name", "expected"),
-    [("Happy", Emotion.HAPPY), ("happiness", Emotion.HAPPY), ("ANGER", Emotion.ANGRY), ("sadness", Emotion.SAD),
-     ("surprised", Emotion.SURPRISE), ("fearful", Emotion.FEAR), ("disgusted", Emotion.DISGUST), ("bored", None)],
+    [
+        ("Happy", Emotion.HAPPY),
+        ("happiness", Emotion.HAPPY),
+        ("ANGER", Emotion.ANGRY),
+        ("sadness", Emotion.SAD),
+        ("surprised", Emotion.SURPRISE),
+        ("fearful", Emotion.FEAR),
+        ("disgusted", Emotion.DISGUST),
+        ("bored", None),
+    ],
 )
 def test_parse_emotion_accepts_synonyms(name: str, expected: Emotion | None) -> None:
     assert parse_emotion(name) == expected

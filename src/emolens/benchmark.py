@@ -51,7 +51,11 @@ def bench_frames(folder: Path | None = None) -> dict[str, np.ndarray]:
 
 
 def _stats(times_ms: np.ndarray) -> dict[str, float]:
-    return {"median_ms": float(np.median(times_ms)), "p90_ms": float(np.percentile(times_ms, 90)), "mean_ms": float(times_ms.mean())}
+    return {
+        "median_ms": float(np.median(times_ms)),
+        "p90_ms": float(np.percentile(times_ms, 90)),
+        "mean_ms": float(times_ms.mean()),
+    }
 
 
 def run_bench(analyzer: Analyzer, repeat: int = 100, frames_dir: Path | None = None) -> dict[str, Any]:
@@ -60,13 +64,17 @@ def run_bench(analyzer: Analyzer, repeat: int = 100, frames_dir: Path | None = N
     rng = np.random.default_rng(0)
     result: dict[str, Any] = {
         "model": f"{analyzer.classifier.card.name} {analyzer.classifier.card.version}",
-        "machine": f"{platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}",
+        "machine": (
+            f"{platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}"
+        ),
         "classifier": {},
         "pipeline": {},
     }
     for batch in (1, 64):
         faces = rng.integers(0, 256, (batch, size, size), dtype=np.uint8)
-        times = time_call(lambda f=faces: analyzer.classifier.predict_proba(f), repeat if batch == 1 else max(10, repeat // 5))
+        times = time_call(
+            lambda f=faces: analyzer.classifier.predict_proba(f), repeat if batch == 1 else max(10, repeat // 5)
+        )
         per_face = np.median(times) / batch
         result["classifier"][f"batch_{batch}"] = {"ms_per_face": float(per_face), "faces_per_s": float(1000 / per_face)}
     for name, image in bench_frames(frames_dir).items():

@@ -90,9 +90,7 @@ def find_samples(root: str | Path, split: Split = "all") -> list[Sample]:
         samples = _kaggle_samples(kaggle_parts, split)
     else:
         samples = [
-            Sample(path, emotion, "all")
-            for folder, emotion in _class_dirs(root).items()
-            for path in _images_in(folder)
+            Sample(path, emotion, "all") for folder, emotion in _class_dirs(root).items() for path in _images_in(folder)
         ]
     if not samples:
         raise DataLayoutError(f"no labelled images found under {root} for split {split!r}; {describe_layouts()}")

@@ -134,7 +134,9 @@ def test_bench_reports_every_figure(tmp_path: Path) -> None:
 
 
 def test_console_script_runs(photo: Path) -> None:
-    done = subprocess.run([sys.executable, "-m", "emolens", "predict", str(photo)], capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-m", "emolens", "predict", str(photo)], capture_output=True, text=True, timeout=120
+    )
     assert done.returncode == 0, done.stderr
     assert "face 1" in done.stdout and "happy" in done.stdout
 

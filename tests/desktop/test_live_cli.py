@@ -40,21 +40,37 @@ class LiveProcess:
         if display:
             env["DISPLAY"] = display
         self.out = out
-        self.proc = subprocess.Popen([EMOLENS, "live", *args, "--out", str(out)], env=env,
-                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        self.proc = subprocess.Popen(
+            [EMOLENS, "live", *args, "--out", str(out)],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         self.display = display
         self.window = ""
 
     def find_window(self) -> str:
-        result = subprocess.run(["xdotool", "search", "--sync", "--name", "emolens live"], env=self._x_env(),
-                                capture_output=True, text=True, timeout=TIMEOUT_S, check=True)
+        result = subprocess.run(
+            ["xdotool", "search", "--sync", "--name", "emolens live"],
+            env=self._x_env(),
+            capture_output=True,
+            text=True,
+            timeout=TIMEOUT_S,
+            check=True,
+        )
         self.window = result.stdout.split()[0]
         return self.window
 
     def key(self, name: str) -> None:
         """Press a key, then give the viewer a moment: OpenCV's waitKey hands over one key per frame."""
-        subprocess.run(["xdotool", "key", "--window", self.window, name], env=self._x_env(),
-                       capture_output=True, timeout=30, check=True)
+        subprocess.run(
+            ["xdotool", "key", "--window", self.window, name],
+            env=self._x_env(),
+            capture_output=True,
+            timeout=30,
+            check=True,
+        )
         time.sleep(0.5)
 
     def _x_env(self) -> dict[str, str]:
@@ -84,8 +100,11 @@ def long_video(tmp_path: Path, astronaut_bgr: np.ndarray) -> Path:
 
 @pytest.fixture()
 def live(display: str, tmp_path: Path, long_video: Path) -> Iterator[LiveProcess]:
-    process = LiveProcess(["--source", str(long_video), "--db", str(tmp_path / "e.db"), "--scenario", "Interview"],
-                          display, tmp_path / "out")
+    process = LiveProcess(
+        ["--source", str(long_video), "--db", str(tmp_path / "e.db"), "--scenario", "Interview"],
+        display,
+        tmp_path / "out",
+    )
     yield process
     if process.proc.poll() is None:
         process.proc.kill()
@@ -178,8 +197,12 @@ def test_a_window_without_display_says_what_to_do(tmp_path: Path, long_video: Pa
 def test_enrolled_people_are_named_in_the_stored_observations(tmp_path: Path, astronaut_bgr: np.ndarray) -> None:
     db, photo = tmp_path / "people.db", tmp_path / "eileen.jpg"
     cv2.imwrite(str(photo), astronaut_bgr)
-    enrol = subprocess.run([EMOLENS, "people", "add", "Eileen", str(photo), "--db", str(db)],
-                           capture_output=True, text=True, timeout=TIMEOUT_S)
+    enrol = subprocess.run(
+        [EMOLENS, "people", "add", "Eileen", str(photo), "--db", str(db)],
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT_S,
+    )
     assert enrol.returncode == 0, enrol.stderr
     video = face_video(tmp_path / "v.avi", astronaut_bgr, 12)
     process = LiveProcess(["--source", str(video), "--db", str(db), "--no-window"], None, tmp_path / "out")
@@ -191,8 +214,9 @@ def test_enrolled_people_are_named_in_the_stored_observations(tmp_path: Path, as
     try:
         rows = store.query_observations(ObservationFilter(session_id=summary["session_id"]))
         assert len(rows) == 12 and {r.person for r in rows} == {"Eileen"}
-        unnamed = LiveProcess(["--source", str(video), "--db", str(db), "--no-window", "--no-people"], None,
-                              tmp_path / "out2")
+        unnamed = LiveProcess(
+            ["--source", str(video), "--db", str(db), "--no-window", "--no-people"], None, tmp_path / "out2"
+        )
         unnamed.finish()
         session_id = json.loads(unnamed.file("summary.json").read_text())["session_id"]
         assert {r.person for r in store.query_observations(ObservationFilter(session_id=session_id))} == {None}

@@ -12,12 +12,18 @@ from emolens.desktop import LiveOptions, run_live
 from emolens.desktop.prefs import with_saved_settings
 from emolens.storage import Store
 
-SAVED = {"retention": 5, "save_face_crops": True, "crop_every_n_frames": 5,
-         "weights": {"happy": 1.0, "surprise": 3.0}, "other_weight": 0.0}
+SAVED = {
+    "retention": 5,
+    "save_face_crops": True,
+    "crop_every_n_frames": 5,
+    "weights": {"happy": 1.0, "surprise": 3.0},
+    "other_weight": 0.0,
+}
 
 
-def test_a_run_uses_the_saved_weights_and_crop_setting(tmp_path: Path, db_file: Path, store: Store, analyzer,
-                                                       astronaut_bgr: np.ndarray) -> None:
+def test_a_run_uses_the_saved_weights_and_crop_setting(
+    tmp_path: Path, db_file: Path, store: Store, analyzer, astronaut_bgr: np.ndarray
+) -> None:
     store.set_setting("user", SAVED)
     video = face_video(tmp_path / "v.avi", astronaut_bgr, 10)
     options = LiveOptions(scenario="Exam", out_dir=tmp_path / "out", window=False)

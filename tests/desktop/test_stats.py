@@ -28,8 +28,9 @@ H, S, N = Emotion.HAPPY, Emotion.SAD, Emotion.NEUTRAL
         ([[], []], None, 0.0, 0),
     ],
 )
-def test_counts_shares_and_dominant(frames: list[list[Emotion]], dominant: Emotion | None, happy_share: float,
-                                    observations: int) -> None:
+def test_counts_shares_and_dominant(
+    frames: list[list[Emotion]], dominant: Emotion | None, happy_share: float, observations: int
+) -> None:
     stats = LiveStats()
     for i, labels in enumerate(frames):
         stats.add(float(i), [pred(label) for label in labels])

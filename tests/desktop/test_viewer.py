@@ -22,8 +22,9 @@ def _viewer(tmp_path: Path, store: Store, analyzer, video: Path, **options) -> L
     return LiveViewer(analyzer, VideoSource(video), SessionRecorder(store, "Exam"), opts, is_file=True)
 
 
-def test_a_session_without_window_is_counted_stored_and_summarised(tmp_path: Path, store: Store, analyzer,
-                                                                    astronaut_bgr: np.ndarray) -> None:
+def test_a_session_without_window_is_counted_stored_and_summarised(
+    tmp_path: Path, store: Store, analyzer, astronaut_bgr: np.ndarray
+) -> None:
     video = face_video(tmp_path / "v.avi", astronaut_bgr, 30)
     viewer = _viewer(tmp_path, store, analyzer, video)
     summary = viewer.run()
@@ -40,8 +41,9 @@ def test_a_session_without_window_is_counted_stored_and_summarised(tmp_path: Pat
     assert store.get_session(summary.session_id).ended_at is not None
 
 
-def test_keys_actions_export_screenshot_reset_and_pause(tmp_path: Path, store: Store, analyzer,
-                                                         astronaut_bgr: np.ndarray) -> None:
+def test_keys_actions_export_screenshot_reset_and_pause(
+    tmp_path: Path, store: Store, analyzer, astronaut_bgr: np.ndarray
+) -> None:
     video = face_video(tmp_path / "v.avi", astronaut_bgr, 12)
     viewer = _viewer(tmp_path, store, analyzer, video)
     frames = iter(viewer.source)
@@ -68,8 +70,9 @@ def test_keys_actions_export_screenshot_reset_and_pause(tmp_path: Path, store: S
     assert summary.files == {"screenshots": [str(shot)], "csv exports": [str(export)]}
 
 
-def test_face_crops_are_off_by_default_and_saved_when_asked(tmp_path: Path, store: Store, analyzer,
-                                                            astronaut_bgr: np.ndarray) -> None:
+def test_face_crops_are_off_by_default_and_saved_when_asked(
+    tmp_path: Path, store: Store, analyzer, astronaut_bgr: np.ndarray
+) -> None:
     video = face_video(tmp_path / "v.avi", astronaut_bgr, 10)
     _viewer(tmp_path, store, analyzer, video).run()
     assert not list(tmp_path.rglob("*.jpg"))
@@ -81,7 +84,8 @@ def test_face_crops_are_off_by_default_and_saved_when_asked(tmp_path: Path, stor
 
 
 def test_a_database_failure_mid_session_neither_stops_the_viewer_nor_loses_frames(
-        tmp_path: Path, store: Store, analyzer, astronaut_bgr: np.ndarray) -> None:
+    tmp_path: Path, store: Store, analyzer, astronaut_bgr: np.ndarray
+) -> None:
     video = face_video(tmp_path / "v.avi", astronaut_bgr, 8)
     viewer = _viewer(tmp_path, store, analyzer, video)
     frames = iter(viewer.source)

@@ -15,9 +15,24 @@ from tests.web.live_server import start_server
 def test_the_web_app_shows_a_desktop_session(tmp_path: Path, astronaut_bgr: np.ndarray) -> None:
     video = face_video(tmp_path / "v.avi", astronaut_bgr, 20)
     for server in start_server(tmp_path / "web"):
-        run = subprocess.run([EMOLENS, "live", "--source", str(video), "--no-window", "--scenario", "Exam",
-                              "--db", str(server.db_path), "--out", str(tmp_path / "out")],
-                             capture_output=True, text=True, timeout=120)
+        run = subprocess.run(
+            [
+                EMOLENS,
+                "live",
+                "--source",
+                str(video),
+                "--no-window",
+                "--scenario",
+                "Exam",
+                "--db",
+                str(server.db_path),
+                "--out",
+                str(tmp_path / "out"),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
         assert run.returncode == 0, run.stderr
         session_id = json.loads(next((tmp_path / "out").glob("*/summary.json")).read_text())["session_id"]
         sessions = httpx.get(f"{server.url}/api/sessions", params={"source": "desktop"}).json()

@@ -73,8 +73,15 @@ def test_bad_files_give_clear_errors(tmp_path: Path, astronaut_bgr: np.ndarray) 
     huge.write_bytes(_png_claiming_size(20000, 20000))
     big = tmp_path / "big.png"
     big.write_bytes(_png_claiming_size(9000, 7000))
-    cases = {empty: "empty", text: "not an image", truncated: "truncated or corrupt", half: "truncated", huge: "too large", big: "9000x7000",
-             tmp_path / "missing.jpg": "does not exist"}
+    cases = {
+        empty: "empty",
+        text: "not an image",
+        truncated: "truncated or corrupt",
+        half: "truncated",
+        huge: "too large",
+        big: "9000x7000",
+        tmp_path / "missing.jpg": "does not exist",
+    }
     for path, message in cases.items():
         with pytest.raises(InvalidImageError, match=message):
             read_image(path)
@@ -95,7 +102,11 @@ def test_video_source_reads_frames_and_reports_bad_sources(tmp_path: Path, movin
     empty.write_bytes(b"")
     bogus = tmp_path / "bogus.mp4"
     bogus.write_text("no video here")
-    for source, message in [(empty, "empty"), (bogus, "cannot open|no frames"), (tmp_path / "nope.mp4", "does not exist")]:
+    for source, message in [
+        (empty, "empty"),
+        (bogus, "cannot open|no frames"),
+        (tmp_path / "nope.mp4", "does not exist"),
+    ]:
         with pytest.raises(SourceError, match=message):
             list(VideoSource(source))
 

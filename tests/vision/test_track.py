@@ -39,7 +39,10 @@ def test_smoothing_stops_a_still_face_from_flickering() -> None:
 
     def label_changes(smoothing: float) -> int:
         tracker = Tracker(smoothing=smoothing)
-        labels = [int(np.argmax(tracker.update([BBox(0, 0, 10, 10)], f[None].astype(np.float32))[0].probabilities)) for f in frames]
+        labels = [
+            int(np.argmax(tracker.update([BBox(0, 0, 10, 10)], f[None].astype(np.float32))[0].probabilities))
+            for f in frames
+        ]
         return sum(a != b for a, b in itertools.pairwise(labels))
 
     assert label_changes(0.0) > 5

@@ -20,8 +20,16 @@ from live_server import Server
 
 pytestmark = pytest.mark.browser
 CHROMIUM = "/usr/bin/chromium"
-FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-         "--disable-sync", "--no-first-run", "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream"]
+FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--use-fake-ui-for-media-stream",
+    "--use-fake-device-for-media-stream",
+]
 
 
 def write_y4m(path: Path, face_bgr: np.ndarray, frames: int = 30) -> Path:
@@ -75,8 +83,10 @@ def test_live_session_end_to_end(browser: object, server: Server) -> None:
     _shot(page, "live-summary")
     session_id = stats["sessionId"]
     assert "observations" in page.inner_text('[data-testid="summary-line"]')
-    pixels = page.evaluate("Array.from(document.getElementById('overlay').getContext('2d')"
-                           ".getImageData(0, 0, 640, 480).data.filter((v, i) => i % 4 === 3 && v > 0)).length")
+    pixels = page.evaluate(
+        "Array.from(document.getElementById('overlay').getContext('2d')"
+        ".getImageData(0, 0, 640, 480).data.filter((v, i) => i % 4 === 3 && v > 0)).length"
+    )
     assert pixels > 500, "no box was drawn on the overlay"
 
     with sqlite3.connect(server.db_path) as db:
@@ -100,7 +110,8 @@ def test_live_session_end_to_end(browser: object, server: Server) -> None:
 def _report(stats: dict[str, object]) -> None:
     latencies = sorted(stats["latenciesMs"])[5:]  # type: ignore[index]
     figures = {
-        "frames": stats["frames"], "fps": round(float(stats["fps"]), 2),  # type: ignore[arg-type]
+        "frames": stats["frames"],
+        "fps": round(float(stats["fps"]), 2),  # type: ignore[arg-type]
         "latency_ms_median": round(float(np.median(latencies)), 1),
         "latency_ms_p95": round(float(np.percentile(latencies, 95)), 1),
         "server_ms_median": round(float(np.median(stats["serverMs"])), 1),  # type: ignore[arg-type]

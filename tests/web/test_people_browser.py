@@ -59,8 +59,9 @@ def test_enrol_count_and_remove_on_the_people_page(
         page.wait_for_function(f"document.getElementById('captures').textContent.startsWith('{n} ')")
     page.fill('[data-testid="person-name"]', "Eileen")
     page.click('[data-testid="enrol"]')
-    page.wait_for_function("document.getElementById('enrol-status').textContent.startsWith('Enrolled Eileen')",
-                           timeout=60_000)
+    page.wait_for_function(
+        "document.getElementById('enrol-status').textContent.startsWith('Enrolled Eileen')", timeout=60_000
+    )
     assert "2 embedding(s)" in page.inner_text('[data-testid="enrol-status"]')
 
     photo = tmp_path / "grace.jpg"

@@ -31,40 +31,106 @@ _GENERAL: dict[str, str] = {
 }
 
 _TABLE: dict[tuple[str, str], str] = {
-    ("interview", "angry"): "Frustration can read as defensiveness to an interviewer. Take a breath and answer the question behind the question.",
-    ("interview", "disgust"): "A sceptical look can be taken personally. If you disagree, say so with a reason and a smile.",
-    ("interview", "fear"): "Nerves are normal. Rehearse three stories (a success, a failure, a conflict) aloud until they feel easy.",
-    ("interview", "happy"): "Warmth and smiles build rapport. Pair them with concrete examples so you come across as both likeable and able.",
-    ("interview", "neutral"): "Calm is good; flat can read as disinterest. Nod and smile when the interviewer describes the role.",
-    ("interview", "sad"): "You may look discouraged. Open with a strength you are proud of to lift your own mood first.",
-    ("interview", "surprise"): "Unexpected questions threw you. It is fine to say 'Let me think about that for a moment.'",
+    (
+        "interview",
+        "angry",
+    ): "Frustration can read as defensiveness to an interviewer. Take a breath and answer the question behind the question.",
+    (
+        "interview",
+        "disgust",
+    ): "A sceptical look can be taken personally. If you disagree, say so with a reason and a smile.",
+    (
+        "interview",
+        "fear",
+    ): "Nerves are normal. Rehearse three stories (a success, a failure, a conflict) aloud until they feel easy.",
+    (
+        "interview",
+        "happy",
+    ): "Warmth and smiles build rapport. Pair them with concrete examples so you come across as both likeable and able.",
+    (
+        "interview",
+        "neutral",
+    ): "Calm is good; flat can read as disinterest. Nod and smile when the interviewer describes the role.",
+    (
+        "interview",
+        "sad",
+    ): "You may look discouraged. Open with a strength you are proud of to lift your own mood first.",
+    (
+        "interview",
+        "surprise",
+    ): "Unexpected questions threw you. It is fine to say 'Let me think about that for a moment.'",
     ("exam", "angry"): "Frustration narrows attention. Skip the question that annoys you and come back to it last.",
     ("exam", "disgust"): "If a topic puts you off, break it into the smallest next step and do only that.",
-    ("exam", "fear"): "Exam anxiety showed. Read the whole paper first, start with the question you know best, and breathe out slowly.",
+    (
+        "exam",
+        "fear",
+    ): "Exam anxiety showed. Read the whole paper first, start with the question you know best, and breathe out slowly.",
     ("exam", "happy"): "You seemed confident. Keep checking your answers: confidence is best backed by a second look.",
     ("exam", "neutral"): "Steady focus. Keep an eye on the clock and plan your time per question.",
-    ("exam", "sad"): "You looked discouraged. One hard question says little about the whole result; move on and collect easier marks.",
-    ("exam", "surprise"): "Some questions surprised you. Practise with past papers so fewer formats are new on the day.",
+    (
+        "exam",
+        "sad",
+    ): "You looked discouraged. One hard question says little about the whole result; move on and collect easier marks.",
+    (
+        "exam",
+        "surprise",
+    ): "Some questions surprised you. Practise with past papers so fewer formats are new on the day.",
     ("public_speaking", "angry"): "Tension can read as hostility from a stage. Relax your jaw and slow your pace.",
-    ("public_speaking", "disgust"): "The audience mirrors your face. Keep your expression open even when a point is critical.",
-    ("public_speaking", "fear"): "Stage fright showed. Learn your first two sentences by heart and look at one friendly face.",
+    (
+        "public_speaking",
+        "disgust",
+    ): "The audience mirrors your face. Keep your expression open even when a point is critical.",
+    (
+        "public_speaking",
+        "fear",
+    ): "Stage fright showed. Learn your first two sentences by heart and look at one friendly face.",
     ("public_speaking", "happy"): "Your enthusiasm shows. Use it: smile at the start and at your key message.",
-    ("public_speaking", "neutral"): "You looked calm but reserved. Let your face follow the story: bigger gestures at the key points.",
+    (
+        "public_speaking",
+        "neutral",
+    ): "You looked calm but reserved. Let your face follow the story: bigger gestures at the key points.",
     ("public_speaking", "sad"): "You seemed low-energy. Stand up straight, raise your voice a notch and vary its tone.",
-    ("public_speaking", "surprise"): "Something caught you off guard. Rehearse with someone who asks you hard questions.",
-    ("online_class", "angry"): "Frustration during class often means a step was missed. Write down the question and ask it in chat.",
-    ("online_class", "disgust"): "If the material feels pointless, ask the teacher how it will be used; purpose helps motivation.",
+    (
+        "public_speaking",
+        "surprise",
+    ): "Something caught you off guard. Rehearse with someone who asks you hard questions.",
+    (
+        "online_class",
+        "angry",
+    ): "Frustration during class often means a step was missed. Write down the question and ask it in chat.",
+    (
+        "online_class",
+        "disgust",
+    ): "If the material feels pointless, ask the teacher how it will be used; purpose helps motivation.",
     ("online_class", "fear"): "You looked worried. Confusion is easier to fix early: ask now rather than after class.",
     ("online_class", "happy"): "You looked engaged. Keep notes of what worked so you can revise from them.",
-    ("online_class", "neutral"): "Mostly neutral can mean focus or drifting attention. Take short notes to stay active.",
-    ("online_class", "sad"): "You seemed low or tired. A five-minute break with movement helps attention more than pushing on.",
-    ("online_class", "surprise"): "Lots of surprise can signal new or unclear material. Review the previous lesson before the next.",
-    ("meeting", "angry"): "Frustration showed. Note the point that triggered it and raise it calmly once the speaker has finished.",
-    ("meeting", "disgust"): "Disapproval may have been visible to others. Phrase objections as questions: 'What if we...?'",
+    (
+        "online_class",
+        "neutral",
+    ): "Mostly neutral can mean focus or drifting attention. Take short notes to stay active.",
+    (
+        "online_class",
+        "sad",
+    ): "You seemed low or tired. A five-minute break with movement helps attention more than pushing on.",
+    (
+        "online_class",
+        "surprise",
+    ): "Lots of surprise can signal new or unclear material. Review the previous lesson before the next.",
+    (
+        "meeting",
+        "angry",
+    ): "Frustration showed. Note the point that triggered it and raise it calmly once the speaker has finished.",
+    (
+        "meeting",
+        "disgust",
+    ): "Disapproval may have been visible to others. Phrase objections as questions: 'What if we...?'",
     ("meeting", "fear"): "You looked uneasy. Prepare one point you want to make and say it early.",
     ("meeting", "happy"): "You looked positive and open, which encourages others to contribute.",
     ("meeting", "neutral"): "Composed and attentive. Nod and react briefly so speakers know you follow.",
-    ("meeting", "sad"): "You looked disengaged or down. If the meeting is not relevant to you, ask whether you are needed.",
+    (
+        "meeting",
+        "sad",
+    ): "You looked disengaged or down. If the meeting is not relevant to you, ask whether you are needed.",
     ("meeting", "surprise"): "News surprised you. Ask for the material ahead of the next meeting.",
 }
 

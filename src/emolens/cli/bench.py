@@ -16,10 +16,15 @@ __all__ = ["command"]
 @click.command("bench")
 @click.option("--json", "as_json", is_flag=True, help="Print the figures as one JSON object.")
 @click.option("--repeat", type=click.IntRange(min=5), default=100, show_default=True, help="Timed runs per figure.")
-@click.option("--frames", type=click.Path(file_okay=False, path_type=Path),
-              help="Folder with astronaut_640x480.png and astronaut4_640x480.png (default: ../shared/bench, else generated).")
+@click.option(
+    "--frames",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder with astronaut_640x480.png and astronaut4_640x480.png (default: ../shared/bench, else generated).",
+)
 @analyzer_options
-def command(as_json: bool, repeat: int, frames: Path | None, model: str | None, detector: str, min_face_score: float) -> None:
+def command(
+    as_json: bool, repeat: int, frames: Path | None, model: str | None, detector: str, min_face_score: float
+) -> None:
     """Time the classifier (batch 1 and 64) and the pipeline per 640x480 frame with 1 and 4 faces."""
     result = run_bench(build_analyzer(model, detector, min_face_score), repeat, frames)
     if as_json:
@@ -30,6 +35,8 @@ def command(as_json: bool, repeat: int, frames: Path | None, model: str | None, 
         click.echo(f"classifier {name}: {row['ms_per_face']:.3f} ms/face, {row['faces_per_s']:.0f} faces/s")
     for name, row in result["pipeline"].items():
         s, d, still = row["stream"], row["detection"], row["still_image"]
-        click.echo(f"pipeline {name}: stream {s['median_ms']:.2f} ms median (p90 {s['p90_ms']:.2f}), "
-                   f"detection {d['median_ms']:.2f} ms, {row['faces_found_stream']} faces; "
-                   f"still image {still['median_ms']:.2f} ms, {row['faces_found_still']} faces")
+        click.echo(
+            f"pipeline {name}: stream {s['median_ms']:.2f} ms median (p90 {s['p90_ms']:.2f}), "
+            f"detection {d['median_ms']:.2f} ms, {row['faces_found_stream']} faces; "
+            f"still image {still['median_ms']:.2f} ms, {row['faces_found_still']} faces"
+        )

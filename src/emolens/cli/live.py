@@ -30,34 +30,78 @@ def _weights(text: str | None) -> dict[str, float] | None:
 
 @click.command("live")
 @click.option("--source", default="0", show_default=True, help="Camera index, video file or RTSP/HTTP URL.")
-@click.option("--scenario", default="Online Class", show_default=True,
-              help="Interview, Exam, Public Speaking, Online Class, Meeting, or a name of your own.")
-@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default="emolens-live",
-              show_default=True, help="Folder for each session's summary, screenshots and CSV exports.")
+@click.option(
+    "--scenario",
+    default="Online Class",
+    show_default=True,
+    help="Interview, Exam, Public Speaking, Online Class, Meeting, or a name of your own.",
+)
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default="emolens-live",
+    show_default=True,
+    help="Folder for each session's summary, screenshots and CSV exports.",
+)
 @click.option("--no-window", is_flag=True, help="No window (for machines without a display): run to the end or Ctrl+C.")
 @click.option("--fast", is_flag=True, help="Play a video file as fast as analysis allows instead of at its frame rate.")
-@click.option("--save-faces", type=click.Path(file_okay=False, path_type=Path),
-              help="Save face crops into this folder, one subfolder per emotion (default: off, unless turned on "
-              "in the web app's settings, then OUT/face_crops).")
-@click.option("--save-every", type=click.IntRange(min=1),
-              help="Save face crops of one frame in N (default: the web app's setting, else 25).")
-@click.option("--smoothing", type=click.FloatRange(0, 0.99), default=0.6, show_default=True,
-              help="Weight of the past in per-face smoothing.")
-@click.option("--weights", help="Confidence-score weights, e.g. happy=2,neutral=2,sad=-1,angry=-2 (others -2); "
-              "default: the web app's saved weights.")
+@click.option(
+    "--save-faces",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Save face crops into this folder, one subfolder per emotion (default: off, unless turned on "
+    "in the web app's settings, then OUT/face_crops).",
+)
+@click.option(
+    "--save-every",
+    type=click.IntRange(min=1),
+    help="Save face crops of one frame in N (default: the web app's setting, else 25).",
+)
+@click.option(
+    "--smoothing",
+    type=click.FloatRange(0, 0.99),
+    default=0.6,
+    show_default=True,
+    help="Weight of the past in per-face smoothing.",
+)
+@click.option(
+    "--weights",
+    help="Confidence-score weights, e.g. happy=2,neutral=2,sad=-1,angry=-2 (others -2); "
+    "default: the web app's saved weights.",
+)
 @analyzer_options
 @people_options
-def command(source: str, scenario: str, out_dir: Path, no_window: bool, fast: bool, save_faces: Path | None,
-            save_every: int | None, smoothing: float, weights: str | None, model: str | None, detector: str,
-            min_face_score: float, db: str | None, people: bool) -> None:
+def command(
+    source: str,
+    scenario: str,
+    out_dir: Path,
+    no_window: bool,
+    fast: bool,
+    save_faces: Path | None,
+    save_every: int | None,
+    smoothing: float,
+    weights: str | None,
+    model: str | None,
+    detector: str,
+    min_face_score: float,
+    db: str | None,
+    people: bool,
+) -> None:
     """Watch SOURCE live: face boxes, emotions, statistics, a 10 s trend and FPS, stored for the web app.
 
     Keys: q quit and save, s screenshot, e export CSV, r reset statistics, SPACE pause and resume.
     """
     from emolens.desktop import LiveOptions, run_live
 
-    options = LiveOptions(scenario=scenario, out_dir=out_dir, window=not no_window, realtime=not fast,
-                          save_faces=save_faces, save_every=save_every, weights=_weights(weights))
+    options = LiveOptions(
+        scenario=scenario,
+        out_dir=out_dir,
+        window=not no_window,
+        realtime=not fast,
+        save_faces=save_faces,
+        save_every=save_every,
+        weights=_weights(weights),
+    )
     analyzer = build_analyzer(model, detector, min_face_score, smoothing=smoothing, small_faces=False)
     enrolled = attach_people(analyzer, db, people, missing_ok=True)
     if enrolled:

@@ -15,12 +15,25 @@ __all__ = ["analyzer_options", "attach_people", "build_analyzer", "db_option", "
 
 def analyzer_options(fn: Callable[..., Any]) -> Callable[..., Any]:
     """--model, --detector and --min-face-score."""
-    fn = click.option("--model", type=click.Path(dir_okay=False),
-                      help="An .onnx emotion model with its .json card (default: the shipped model).")(fn)
-    fn = click.option("--detector", type=click.Choice(sorted(DETECTORS)), default="mediapipe", show_default=True,
-                      help="Face detector.")(fn)
-    fn = click.option("--min-face-score", type=click.FloatRange(0, 1), default=0.5, show_default=True,
-                      help="Least detector score to keep a face.")(fn)
+    fn = click.option(
+        "--model",
+        type=click.Path(dir_okay=False),
+        help="An .onnx emotion model with its .json card (default: the shipped model).",
+    )(fn)
+    fn = click.option(
+        "--detector",
+        type=click.Choice(sorted(DETECTORS)),
+        default="mediapipe",
+        show_default=True,
+        help="Face detector.",
+    )(fn)
+    fn = click.option(
+        "--min-face-score",
+        type=click.FloatRange(0, 1),
+        default=0.5,
+        show_default=True,
+        help="Least detector score to keep a face.",
+    )(fn)
     return fn
 
 
@@ -33,7 +46,8 @@ def build_analyzer(model: str | None, detector: str, min_face_score: float, **op
 def db_option(fn: Callable[..., Any]) -> Callable[..., Any]:
     """--db: where records live (default: $EMOLENS_DB, else SQLite in the data folder)."""
     return click.option(
-        "--db", metavar="URL",
+        "--db",
+        metavar="URL",
         help="Database URL (sqlite:///file.db, postgresql://user@host/db) or a SQLite file path. "
         "Default: $EMOLENS_DB, else SQLite in the data folder ($EMOLENS_DATA_DIR or the user's data directory).",
     )(fn)
@@ -42,7 +56,9 @@ def db_option(fn: Callable[..., Any]) -> Callable[..., Any]:
 def people_options(fn: Callable[..., Any]) -> Callable[..., Any]:
     """--db and --people/--no-people: name the enrolled people found in the input."""
     fn = click.option(
-        "--people/--no-people", default=True, show_default=True,
+        "--people/--no-people",
+        default=True,
+        show_default=True,
         help="Name faces of people enrolled with `emolens people add` (unknown faces stay unnamed).",
     )(fn)
     return db_option(fn)

@@ -59,8 +59,10 @@ def list_people(as_json: bool, db: str | None) -> None:
     if not people:
         click.echo("nobody is enrolled yet: emolens people add NAME PHOTO...")
     for p in people:
-        click.echo(f"{p.name}\t{p.embedding_count} embedding(s)\t{p.observation_count} observation(s)\t"
-                   f"since {p.created_at:%Y-%m-%d %H:%M} UTC")
+        click.echo(
+            f"{p.name}\t{p.embedding_count} embedding(s)\t{p.observation_count} observation(s)\t"
+            f"since {p.created_at:%Y-%m-%d %H:%M} UTC"
+        )
 
 
 @command.command("remove")

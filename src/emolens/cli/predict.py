@@ -34,11 +34,21 @@ def _out_path(out: Path, image: Path, several: bool) -> Path:
 @click.command("predict")
 @click.argument("images", nargs=-1, required=True)
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object per run: images, each with its faces.")
-@click.option("--out", type=click.Path(path_type=Path), help="Annotated image (a folder when several images are given).")
+@click.option(
+    "--out", type=click.Path(path_type=Path), help="Annotated image (a folder when several images are given)."
+)
 @analyzer_options
 @people_options
-def command(images: tuple[str, ...], as_json: bool, out: Path | None, model: str | None, detector: str,
-            min_face_score: float, db: str | None, people: bool) -> None:
+def command(
+    images: tuple[str, ...],
+    as_json: bool,
+    out: Path | None,
+    model: str | None,
+    detector: str,
+    min_face_score: float,
+    db: str | None,
+    people: bool,
+) -> None:
     """Detect faces in IMAGES (files or folders) and print each face's emotion, confidence and person."""
     analyzer = build_analyzer(model, detector, min_face_score)
     attach_people(analyzer, db, people)
@@ -67,6 +77,8 @@ def command(images: tuple[str, ...], as_json: bool, out: Path | None, model: str
                 click.echo(f"  face {i}{who} {box}: {p.label.value} {p.label.emoji} {p.confidence:.0%}")
     if as_json:
         card = analyzer.classifier.card
-        click.echo(json.dumps({"model": card.name, "model_version": card.version, "images": results}, ensure_ascii=False))
+        click.echo(
+            json.dumps({"model": card.name, "model_version": card.version, "images": results}, ensure_ascii=False)
+        )
     if failed:
         raise SystemExit(1 if failed < len(paths) else 2)

@@ -22,8 +22,15 @@ log = logging.getLogger(__name__)
 @click.option("--workers", type=click.IntRange(min=1), help="Analyzers in parallel (default: CPU cores, at most 4).")
 @click.option("--camera", help="Server-side camera index or video file for /video_feed, /emotion, /save_current.")
 @click.option("--model", type=click.Path(dir_okay=False), help="An .onnx emotion model with its .json card.")
-def command(host: str, port: int, db: str | None, api_token: str | None, workers: int | None, camera: str | None,
-            model: str | None) -> None:
+def command(
+    host: str,
+    port: int,
+    db: str | None,
+    api_token: str | None,
+    workers: int | None,
+    camera: str | None,
+    model: str | None,
+) -> None:
     """Start the web app; open http://HOST:PORT/ in a browser."""
     import uvicorn
 

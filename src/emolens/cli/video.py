@@ -27,8 +27,17 @@ def csv_rows(result: FrameResult) -> list[dict[str, object]]:
     rows = []
     for p in result.predictions:
         x1, y1, x2, y2 = (round(v, 1) for v in p.face.bbox.xyxy)
-        row = {**base, "track_id": p.track_id, "person": p.person or "", "label": p.label.value, "confidence": round(p.confidence, 4),
-               "x1": x1, "y1": y1, "x2": x2, "y2": y2}
+        row = {
+            **base,
+            "track_id": p.track_id,
+            "person": p.person or "",
+            "label": p.label.value,
+            "confidence": round(p.confidence, 4),
+            "x1": x1,
+            "y1": y1,
+            "x2": x2,
+            "y2": y2,
+        }
         row.update({f"p_{e.value}": round(v, 4) for e, v in p.probabilities.items()})
         rows.append(row)
     return rows
@@ -40,13 +49,30 @@ def csv_rows(result: FrameResult) -> list[dict[str, object]]:
 @click.option("--csv", "csv_path", type=click.Path(path_type=Path), help="Per-frame, per-face rows as CSV.")
 @click.option("--jsonl", "jsonl_path", type=click.Path(path_type=Path), help="One JSON object per frame.")
 @click.option("--every", type=click.IntRange(min=1), default=1, show_default=True, help="Analyse one frame in N.")
-@click.option("--smoothing", type=click.FloatRange(0, 0.99), default=0.6, show_default=True, help="Weight of the past in per-track smoothing (0: off).")
+@click.option(
+    "--smoothing",
+    type=click.FloatRange(0, 0.99),
+    default=0.6,
+    show_default=True,
+    help="Weight of the past in per-track smoothing (0: off).",
+)
 @click.option("--small-faces", is_flag=True, help="Also scan tiles for faces under ~60 px (slower detection).")
 @analyzer_options
 @people_options
-def command(source: str, out: Path | None, csv_path: Path | None, jsonl_path: Path | None, every: int, smoothing: float,
-            small_faces: bool, model: str | None, detector: str, min_face_score: float, db: str | None,
-            people: bool) -> None:
+def command(
+    source: str,
+    out: Path | None,
+    csv_path: Path | None,
+    jsonl_path: Path | None,
+    every: int,
+    smoothing: float,
+    small_faces: bool,
+    model: str | None,
+    detector: str,
+    min_face_score: float,
+    db: str | None,
+    people: bool,
+) -> None:
     """Analyse SOURCE: a video file, a camera index (0) or an RTSP/HTTP URL."""
     if csv_path and jsonl_path:
         raise click.UsageError("choose one of --csv and --jsonl")

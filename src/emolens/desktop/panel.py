@@ -35,8 +35,14 @@ class PanelInfo:
     ended: bool = False
 
 
-def _text(canvas: np.ndarray, text: str, xy: tuple[int, int], scale: float = 0.5, color: tuple[int, int, int] = _TEXT,
-          thick: int = 1) -> None:
+def _text(
+    canvas: np.ndarray,
+    text: str,
+    xy: tuple[int, int],
+    scale: float = 0.5,
+    color: tuple[int, int, int] = _TEXT,
+    thick: int = 1,
+) -> None:
     cv2.putText(canvas, text, xy, _FONT, scale, color, thick, cv2.LINE_AA)
 
 

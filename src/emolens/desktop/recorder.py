@@ -96,8 +96,19 @@ class SessionRecorder:
 
 
 def _unsaved_record(session: SessionRecord, o: ObservationIn) -> ObservationRecord:
-    return ObservationRecord(0, session.id, session.source, session.scenario, o.timestamp, o.emotion, o.confidence,
-                             dict(o.probabilities), o.track_id, o.person, o.bbox)
+    return ObservationRecord(
+        0,
+        session.id,
+        session.source,
+        session.scenario,
+        o.timestamp,
+        o.emotion,
+        o.confidence,
+        dict(o.probabilities),
+        o.track_id,
+        o.person,
+        o.bbox,
+    )
 
 
 def write_csv(path: Path, records: list[ObservationRecord]) -> int:
@@ -111,7 +122,17 @@ def write_csv(path: Path, records: list[ObservationRecord]) -> int:
         for r in records:
             box = dict(zip(("x1", "y1", "x2", "y2"), r.bbox or (None,) * 4, strict=True))
             probs = {f"p_{k}": v for k, v in r.probabilities.items()}
-            writer.writerow({"timestamp": r.timestamp.isoformat(), "session_id": r.session_id, "source": r.source,
-                             "track_id": r.track_id, "person": r.person, "emotion": r.emotion,
-                             "confidence": round(r.confidence, 4), **box, **probs})
+            writer.writerow(
+                {
+                    "timestamp": r.timestamp.isoformat(),
+                    "session_id": r.session_id,
+                    "source": r.source,
+                    "track_id": r.track_id,
+                    "person": r.person,
+                    "emotion": r.emotion,
+                    "confidence": round(r.confidence, 4),
+                    **box,
+                    **probs,
+                }
+            )
     return len(records)

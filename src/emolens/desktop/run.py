@@ -30,12 +30,19 @@ def is_file_source(source: str) -> bool:
 def check_display() -> None:
     """Raise a clear error where no window can open (OpenCV's Qt would abort the process instead)."""
     if sys.platform.startswith("linux") and not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
-        raise EmolensError("no display to open a window on ($DISPLAY is not set): add --no-window, "
-                           "or run under a virtual display (xvfb-run emolens live ...)")
+        raise EmolensError(
+            "no display to open a window on ($DISPLAY is not set): add --no-window, "
+            "or run under a virtual display (xvfb-run emolens live ...)"
+        )
 
 
-def run_live(source: str, options: LiveOptions, db: str | None = None, analyzer: Analyzer | None = None,
-             notify: Callable[[str], None] = log.info) -> SessionSummary:
+def run_live(
+    source: str,
+    options: LiveOptions,
+    db: str | None = None,
+    analyzer: Analyzer | None = None,
+    notify: Callable[[str], None] = log.info,
+) -> SessionSummary:
     """Run one live session over ``source`` (camera index, video file or URL), stored in ``db``; its summary.
 
     Score weights and face-crop saving left unset in ``options`` follow the web app's saved settings.

@@ -73,8 +73,9 @@ class SessionSummary:
         return as_json, as_text
 
 
-def summarize(stats: LiveStats, weights: Mapping[str, float] | None = None, other_weight: float = OTHER_WEIGHT,
-              **facts: Any) -> SessionSummary:
+def summarize(
+    stats: LiveStats, weights: Mapping[str, float] | None = None, other_weight: float = OTHER_WEIGHT, **facts: Any
+) -> SessionSummary:
     """A summary of ``stats`` (the whole session's) with the session's ``facts`` (id, times, files...)."""
     counts = {e.value: stats.counts[e] for e in stats.labels}
     dominant = stats.dominant()

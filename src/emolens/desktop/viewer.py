@@ -59,8 +59,15 @@ class LiveViewer:
     ``notify`` receives one line per user-visible event (screenshot saved, CSV exported, ...).
     """
 
-    def __init__(self, analyzer: Analyzer, source: VideoSource, recorder: SessionRecorder, options: LiveOptions,
-                 notify: Callable[[str], None] = log.info, is_file: bool = False):
+    def __init__(
+        self,
+        analyzer: Analyzer,
+        source: VideoSource,
+        recorder: SessionRecorder,
+        options: LiveOptions,
+        notify: Callable[[str], None] = log.info,
+        is_file: bool = False,
+    ):
         self.analyzer, self.source, self.recorder, self.options = analyzer, source, recorder, options
         self.notify = notify
         self.is_file = is_file
@@ -157,14 +164,25 @@ class LiveViewer:
         image, result = self._shown
         counts = {e.value: n for e, n in self.view_stats.counts.items()}
         info = PanelInfo(
-            scenario=self.options.scenario, elapsed_s=self._elapsed_s(), fps=0.0 if self.paused else self.fps.fps,
+            scenario=self.options.scenario,
+            elapsed_s=self._elapsed_s(),
+            fps=0.0 if self.paused else self.fps.fps,
             score=confidence_score(counts, self.options.weights, self.options.other_weight),
-            paused=self.paused, ended=self.ended,
+            paused=self.paused,
+            ended=self.ended,
         )
         canvas = compose(annotate(image, result.predictions), info, self.view_stats)
         if self._toast and self._toast[1] > time.monotonic():
-            cv2.putText(canvas, self._toast[0], (10, canvas.shape[0] - 12), cv2.FONT_HERSHEY_SIMPLEX, 0.5,
-                        (80, 220, 250), 1, cv2.LINE_AA)
+            cv2.putText(
+                canvas,
+                self._toast[0],
+                (10, canvas.shape[0] - 12),
+                cv2.FONT_HERSHEY_SIMPLEX,
+                0.5,
+                (80, 220, 250),
+                1,
+                cv2.LINE_AA,
+            )
         return canvas
 
     def _show(self) -> None:
@@ -182,8 +200,13 @@ class LiveViewer:
     def _handle(self, action: Action | None) -> None:
         if action is None:
             return
-        handlers = {Action.QUIT: self._quit, Action.SCREENSHOT: self.screenshot, Action.EXPORT: self.export_csv,
-                    Action.RESET: self.reset, Action.PAUSE: self.toggle_pause}
+        handlers = {
+            Action.QUIT: self._quit,
+            Action.SCREENSHOT: self.screenshot,
+            Action.EXPORT: self.export_csv,
+            Action.RESET: self.reset,
+            Action.PAUSE: self.toggle_pause,
+        }
         handlers[action]()
 
     def _quit(self) -> None:
@@ -260,12 +283,20 @@ class LiveViewer:
         record = self.recorder.close(self.folder / "unsaved-observations.csv")
         ended_at = record.ended_at or datetime.now(UTC)
         summary = summarize(
-            self.session_stats, self.options.weights, self.options.other_weight,
-            session_id=record.id, scenario=record.scenario, source=SOURCE,
-            started_at=self.started_at.isoformat(timespec="seconds"), ended_at=ended_at.isoformat(timespec="seconds"),
+            self.session_stats,
+            self.options.weights,
+            self.options.other_weight,
+            session_id=record.id,
+            scenario=record.scenario,
+            source=SOURCE,
+            started_at=self.started_at.isoformat(timespec="seconds"),
+            ended_at=ended_at.isoformat(timespec="seconds"),
             duration_s=round((ended_at - self.started_at).total_seconds(), 2),
-            stored_observations=record.observation_count, fps_mean=self._mean_fps(),
-            resets=self.resets, database=self.recorder.store.safe_url, files=self.files,
+            stored_observations=record.observation_count,
+            fps_mean=self._mean_fps(),
+            resets=self.resets,
+            database=self.recorder.store.safe_url,
+            files=self.files,
         )
         summary.save(self.folder)
         return summary

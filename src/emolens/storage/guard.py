@@ -15,8 +15,10 @@ __all__ = ["Database", "advice_for"]
 _ADVICE = (
     (("readonly", "read-only", "permission denied"), "make the database file and its folder writable"),
     (("locked", "lock timeout", "deadlock"), "another program holds the database: close it or try again"),
-    (("no such table", "does not exist", "undefinedtable", "no such column"),
-     "the schema is damaged or not emolens': restore a backup or point --db / EMOLENS_DB at another database"),
+    (
+        ("no such table", "does not exist", "undefinedtable", "no such column"),
+        "the schema is damaged or not emolens': restore a backup or point --db / EMOLENS_DB at another database",
+    ),
     (("unique", "duplicate key"), "the record was written by someone else at the same moment: try again"),
     (("disk", "no space"), "free disk space, or check the disk for errors"),
     (("connect", "connection", "server closed", "timeout"), "check that the database server is running and reachable"),

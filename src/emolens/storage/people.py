@@ -56,8 +56,11 @@ class PersonRecord:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "id": self.id, "name": self.name, "created_at": self.created_at.isoformat(),
-            "embedding_count": self.embedding_count, "observation_count": self.observation_count,
+            "id": self.id,
+            "name": self.name,
+            "created_at": self.created_at.isoformat(),
+            "embedding_count": self.embedding_count,
+            "observation_count": self.observation_count,
         }
 
 
@@ -136,6 +139,9 @@ def _embedding_row(person_id: int, face: EnrolledFace) -> EmbeddingRow:
     if vector.size == 0 or not np.all(np.isfinite(vector)):
         raise StorageError(f"an embedding must be a non-empty finite vector, got shape {vector.shape}")
     return EmbeddingRow(
-        person_id=person_id, model=face.model, vector=vector.tobytes(), photo_sha256=face.photo_sha256,
+        person_id=person_id,
+        model=face.model,
+        vector=vector.tobytes(),
+        photo_sha256=face.photo_sha256,
         created_at=datetime.now(UTC),
     )

@@ -50,9 +50,16 @@ def _session_record(row: SessionRow, count: int = 0) -> SessionRecord:
 def _observation_record(row: ObservationRow, session: SessionRow) -> ObservationRecord:
     bbox = tuple(row.bbox) if row.bbox else None
     return ObservationRecord(
-        id=row.id, session_id=row.session_id, source=session.source, scenario=session.scenario,
-        timestamp=row.timestamp, emotion=row.emotion, confidence=row.confidence,
-        probabilities=dict(row.probabilities), track_id=row.track_id, person=row.person,
+        id=row.id,
+        session_id=row.session_id,
+        source=session.source,
+        scenario=session.scenario,
+        timestamp=row.timestamp,
+        emotion=row.emotion,
+        confidence=row.confidence,
+        probabilities=dict(row.probabilities),
+        track_id=row.track_id,
+        person=row.person,
         bbox=bbox,  # type: ignore[arg-type]
     )
 
@@ -187,8 +194,12 @@ class Store:
         if o.timestamp.tzinfo is None:
             raise StorageError(f"timestamps must be timezone-aware (UTC), got naive {o.timestamp.isoformat()}")
         return ObservationRow(
-            session_id=session_id, timestamp=o.timestamp, track_id=o.track_id, person=o.person,
-            emotion=str(o.emotion), confidence=float(o.confidence),
+            session_id=session_id,
+            timestamp=o.timestamp,
+            track_id=o.track_id,
+            person=o.person,
+            emotion=str(o.emotion),
+            confidence=float(o.confidence),
             probabilities={str(k): float(v) for k, v in o.probabilities.items()},
             bbox=[float(v) for v in o.bbox] if o.bbox else None,
         )
@@ -196,8 +207,11 @@ class Store:
     def _filtered(self, f: ObservationFilter) -> Select[tuple[ObservationRow, SessionRow]]:
         query = select(ObservationRow, SessionRow).join(SessionRow, SessionRow.id == ObservationRow.session_id)
         conditions = {
-            ObservationRow.session_id: f.session_id, SessionRow.source: f.source, SessionRow.scenario: f.scenario,
-            ObservationRow.person: f.person, ObservationRow.emotion: f.emotion,
+            ObservationRow.session_id: f.session_id,
+            SessionRow.source: f.source,
+            SessionRow.scenario: f.scenario,
+            ObservationRow.person: f.person,
+            ObservationRow.emotion: f.emotion,
         }
         for column, value in conditions.items():
             if value is not None:
@@ -220,7 +234,10 @@ class Store:
         with self._db.read("list scenarios and people") as db:
             scenarios = db.scalars(select(SessionRow.scenario).distinct().order_by(SessionRow.scenario)).all()
             people = db.scalars(
-                select(ObservationRow.person).where(ObservationRow.person.is_not(None)).distinct().order_by(ObservationRow.person)
+                select(ObservationRow.person)
+                .where(ObservationRow.person.is_not(None))
+                .distinct()
+                .order_by(ObservationRow.person)
             ).all()
         return {"scenarios": list(scenarios), "people": [p for p in people if p]}
 

@@ -51,7 +51,9 @@ def _erase(x: torch.Tensor, p: float, gen: torch.Generator) -> torch.Tensor:
     cx = torch.rand(n, generator=gen) * w
     ys = torch.arange(h).view(1, h, 1)
     xs = torch.arange(w).view(1, 1, w)
-    box = ((ys - cy.view(n, 1, 1)).abs() < eh.view(n, 1, 1) / 2) & ((xs - cx.view(n, 1, 1)).abs() < ew.view(n, 1, 1) / 2)
+    box = ((ys - cy.view(n, 1, 1)).abs() < eh.view(n, 1, 1) / 2) & (
+        (xs - cx.view(n, 1, 1)).abs() < ew.view(n, 1, 1) / 2
+    )
     mask = (box & hit.view(n, 1, 1)).unsqueeze(1)
     fill = torch.rand(n, 1, 1, 1, generator=gen) * 255
     return torch.where(mask, fill.expand_as(x), x)

@@ -18,5 +18,7 @@ def nll(logits: np.ndarray, labels: np.ndarray, temperature: float) -> float:
 
 def fit_temperature(logits: np.ndarray, labels: np.ndarray) -> float:
     """The temperature in [0.05, 20] that minimises NLL on (logits, labels), e.g. the validation split."""
-    result = minimize_scalar(lambda log_t: nll(logits, labels, float(np.exp(log_t))), bounds=(np.log(0.05), np.log(20)), method="bounded")
+    result = minimize_scalar(
+        lambda log_t: nll(logits, labels, float(np.exp(log_t))), bounds=(np.log(0.05), np.log(20)), method="bounded"
+    )
     return float(np.exp(result.x))

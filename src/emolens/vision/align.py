@@ -42,13 +42,21 @@ def alignment_matrix(face: Face, size: int, geometry: CropGeometry = FER_GEOMETR
     return matrix
 
 
-def align_faces(image: np.ndarray, faces: list[Face], size: int = 48, geometry: CropGeometry = FER_GEOMETRY) -> np.ndarray:
+def align_faces(
+    image: np.ndarray, faces: list[Face], size: int = 48, geometry: CropGeometry = FER_GEOMETRY
+) -> np.ndarray:
     """Aligned grayscale crops of ``faces`` in a BGR image: N x size x size uint8."""
     if not faces:
         return np.zeros((0, size, size), np.uint8)
     gray = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY) if image.ndim == 3 else image
     crops = [
-        cv2.warpAffine(gray, alignment_matrix(face, size, geometry), (size, size), flags=cv2.INTER_AREA, borderMode=cv2.BORDER_REPLICATE)
+        cv2.warpAffine(
+            gray,
+            alignment_matrix(face, size, geometry),
+            (size, size),
+            flags=cv2.INTER_AREA,
+            borderMode=cv2.BORDER_REPLICATE,
+        )
         for face in faces
     ]
     return np.stack(crops)

@@ -64,7 +64,16 @@ def annotate(image: np.ndarray, predictions: list[Prediction]) -> np.ndarray:
         top = max(0, y1 - icon - 6)
         cv2.rectangle(out, (x1, top), (x1 + icon + tw + 8, top + icon + 4), color, -1)
         draw_emoji(out, pred.label, (x1 + 2 + icon // 2, top + 2 + icon // 2), icon // 2)
-        cv2.putText(out, text, (x1 + icon + 5, top + th + 2), cv2.FONT_HERSHEY_SIMPLEX, 0.6 * scale, (0, 0, 0), thick, cv2.LINE_AA)
+        cv2.putText(
+            out,
+            text,
+            (x1 + icon + 5, top + th + 2),
+            cv2.FONT_HERSHEY_SIMPLEX,
+            0.6 * scale,
+            (0, 0, 0),
+            thick,
+            cv2.LINE_AA,
+        )
         meter_w = int((x2 - x1) * pred.confidence)
         cv2.rectangle(out, (x1, y2 + 2), (x2, y2 + 6), (60, 60, 60), -1)
         cv2.rectangle(out, (x1, y2 + 2), (x1 + meter_w, y2 + 6), color, -1)

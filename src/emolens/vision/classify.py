@@ -47,16 +47,25 @@ class ModelCard:
                 raise ModelLoadError(f"model card {path} has unknown labels {raw['labels']}")
             known = {"name", "version", "labels", "input_size", "temperature"}
             return cls(
-                name=raw["name"], version=str(raw["version"]), labels=labels,  # type: ignore[arg-type]
-                input_size=int(raw.get("input_size", 48)), temperature=float(raw.get("temperature", 1.0)),
+                name=raw["name"],
+                version=str(raw["version"]),
+                labels=labels,  # type: ignore[arg-type]
+                input_size=int(raw.get("input_size", 48)),
+                temperature=float(raw.get("temperature", 1.0)),
                 extra={k: v for k, v in raw.items() if k not in known},
             )
         except KeyError as exc:
             raise ModelLoadError(f"model card {path} lacks the key {exc}") from exc
 
     def to_dict(self) -> dict[str, Any]:
-        return {"name": self.name, "version": self.version, "labels": [e.value for e in self.labels],
-                "input_size": self.input_size, "temperature": self.temperature, **self.extra}
+        return {
+            "name": self.name,
+            "version": self.version,
+            "labels": [e.value for e in self.labels],
+            "input_size": self.input_size,
+            "temperature": self.temperature,
+            **self.extra,
+        }
 
 
 class EmotionClassifier(Protocol):

@@ -106,7 +106,9 @@ class MediaPipeDetector:
             if x2 <= x1 or y2 <= y1:
                 continue
             points = det.location_data.relative_keypoints[:4]
-            landmarks = np.array([[p.x * width + offset_xy[0], p.y * height + offset_xy[1]] for p in points], np.float32)
+            landmarks = np.array(
+                [[p.x * width + offset_xy[0], p.y * height + offset_xy[1]] for p in points], np.float32
+            )
             faces.append(Face(BBox(x1, y1, x2, y2), landmarks, float(det.score[0])))
         return faces
 
@@ -140,15 +142,20 @@ class HaarDetector:
     def detect(self, image: np.ndarray) -> list[Face]:
         gray = cv2.equalizeHist(cv2.cvtColor(image, cv2.COLOR_BGR2GRAY))
         boxes, _, weights = self._cascade.detectMultiScale3(
-            gray, scaleFactor=1.1, minNeighbors=self.min_neighbors,
-            minSize=(self.min_size_px, self.min_size_px), outputRejectLevels=True,
+            gray,
+            scaleFactor=1.1,
+            minNeighbors=self.min_neighbors,
+            minSize=(self.min_size_px, self.min_size_px),
+            outputRejectLevels=True,
         )
         faces = []
         for (x, y, w, h), weight in zip(boxes, np.ravel(weights), strict=False):
             rel = np.array([[0.3, 0.4], [0.7, 0.4], [0.5, 0.62], [0.5, 0.8]], np.float32)
             landmarks = rel * [w, h] + [x, y]
             score = float(1 / (1 + np.exp(-weight)))
-            faces.append(Face(BBox(float(x), float(y), float(x + w), float(y + h)), landmarks.astype(np.float32), score))
+            faces.append(
+                Face(BBox(float(x), float(y), float(x + w), float(y + h)), landmarks.astype(np.float32), score)
+            )
         return nms(faces)
 
 

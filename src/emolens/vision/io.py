@@ -31,7 +31,9 @@ def to_bgr(array: np.ndarray) -> np.ndarray:
     if array.dtype == np.uint16:
         array = (array >> 8).astype(np.uint8)
     elif array.dtype != np.uint8:
-        raise InvalidImageError(f"expected a uint8 image array, got dtype {array.dtype}; convert with (a * 255).astype(np.uint8)")
+        raise InvalidImageError(
+            f"expected a uint8 image array, got dtype {array.dtype}; convert with (a * 255).astype(np.uint8)"
+        )
     if array.ndim == 3 and array.shape[2] == 1:
         array = array[:, :, 0]
     if array.ndim == 2:
@@ -58,14 +60,17 @@ def _check_header(data: bytes, name: str, max_pixels: int) -> None:
             f"{name} is too large ({exc}); the limit is {max_pixels / 1e6:.0f} MP: downscale it first"
         ) from exc
     except UnidentifiedImageError as exc:
-        raise InvalidImageError(f"{name} is not an image emolens can read; give a JPEG, PNG, BMP, WebP or TIFF") from exc
+        raise InvalidImageError(
+            f"{name} is not an image emolens can read; give a JPEG, PNG, BMP, WebP or TIFF"
+        ) from exc
     except OSError as exc:
         raise InvalidImageError(f"{name} is truncated or corrupt ({exc}); re-export or re-download it") from exc
     if data[:2] == b"\xff\xd8" and b"\xff\xd9" not in data[-4096:]:
         raise InvalidImageError(f"{name} is a truncated or corrupt JPEG (no end marker); re-export or re-download it")
     if width * height > max_pixels:
         raise InvalidImageError(
-            f"{name} is {width}x{height} ({width * height / 1e6:.0f} MP), above the limit of {max_pixels / 1e6:.0f} MP; "
+            f"{name} is {width}x{height} ({width * height / 1e6:.0f} MP), "
+            f"above the limit of {max_pixels / 1e6:.0f} MP; "
             "downscale it first (a face needs only ~100 px)"
         )
 

@@ -36,8 +36,12 @@ __all__ = ["create_app"]
 
 log = logging.getLogger(__name__)
 _STATUS = {  # the first match wins: subclasses before their parents
-    SessionNotFoundError: 404, PersonNotFoundError: 404, InvalidImageError: 422, SourceError: 422,
-    DatabaseError: 503, StorageError: 400,
+    SessionNotFoundError: 404,
+    PersonNotFoundError: 404,
+    InvalidImageError: 422,
+    SourceError: 422,
+    DatabaseError: 503,
+    StorageError: 400,
 }
 
 
@@ -61,8 +65,12 @@ def create_app(settings: WebSettings) -> FastAPI:
         store = Store(settings.db_url)
         recognizer = DlibRecognizer()
         gallery = load_gallery(store, recognizer)
-        pool = AnalyzerPool(settings.workers, lambda: Analyzer(
-            settings.detector, settings.model, small_faces=False, gallery=gallery, recognizer=recognizer))
+        pool = AnalyzerPool(
+            settings.workers,
+            lambda: Analyzer(
+                settings.detector, settings.model, small_faces=False, gallery=gallery, recognizer=recognizer
+            ),
+        )
         app.state.emolens = AppState(settings, store, pool, gallery=gallery, recognizer=recognizer)
         log.info("emolens serving %s with %d analyzer(s)", store.safe_url, pool.size)
         try:
@@ -73,7 +81,9 @@ def create_app(settings: WebSettings) -> FastAPI:
             store.close()
 
     app = FastAPI(
-        title="emolens", version=__version__, lifespan=lifespan,
+        title="emolens",
+        version=__version__,
+        lifespan=lifespan,
         description="Faces, emotions and calibrated confidences; sessions, analytics and advice. "
         "State-changing requests need the X-CSRF-Token header (GET /api/csrf) or the API token.",
     )

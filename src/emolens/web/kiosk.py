@@ -43,8 +43,14 @@ class Kiosk:
     ``close`` ends the session (what the database refused goes to ``fallback_csv``).
     """
 
-    def __init__(self, source: str, analyzer: Analyzer, recorder: SessionRecorder | None = None,
-                 fallback_csv: Path | None = None, flush_every_s: float = 1.0):
+    def __init__(
+        self,
+        source: str,
+        analyzer: Analyzer,
+        recorder: SessionRecorder | None = None,
+        fallback_csv: Path | None = None,
+        flush_every_s: float = 1.0,
+    ):
         self.source: str | int = int(source) if source.isdigit() else source
         self.analyzer = analyzer
         self.recorder, self.fallback_csv, self.flush_every_s = recorder, fallback_csv, flush_every_s
@@ -108,8 +114,11 @@ def _kiosk(state: AppState) -> Kiosk:
         raise HTTPException(503, "no server-side camera: start with `emolens serve --camera 0` (or a video file)")
     if state.kiosk is None:
         analyzer = Analyzer(
-            state.settings.detector, state.settings.model, small_faces=False,
-            gallery=state.gallery, recognizer=state.recognizer,
+            state.settings.detector,
+            state.settings.model,
+            small_faces=False,
+            gallery=state.gallery,
+            recognizer=state.recognizer,
         )
         recorder = SessionRecorder(state.store, KIOSK_SCENARIO, source="webcam")
         fallback = state.settings.data_folder / f"kiosk-unsaved-{recorder.session_id}.csv"
@@ -142,8 +151,13 @@ def emotion(state: StateDep) -> dict[str, Any]:
     _, predictions, _, version = _kiosk(state).current()
     faces = [p.to_dict() for p in sorted(predictions, key=lambda p: p.face.bbox.area, reverse=True)]
     top = faces[0] if faces else None
-    return {"frame": version, "emotion": top and top["label"], "confidence": top and top["confidence"],
-            "emoji": top and top["emoji"], "faces": faces}
+    return {
+        "frame": version,
+        "emotion": top and top["label"],
+        "confidence": top and top["confidence"],
+        "emoji": top and top["emoji"],
+        "faces": faces,
+    }
 
 
 @router.post("/save_current")

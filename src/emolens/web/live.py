@@ -64,13 +64,23 @@ class LiveRun:
         if time.monotonic() - self.last_flush >= FLUSH_EVERY_S:
             await self.flush()
         faces = [
-            {"bbox": p.face.bbox.to_dict(), "label": p.label.value, "emoji": p.label.emoji,
-             "confidence": round(p.confidence, 4), "track_id": p.track_id, "person": p.person}
+            {
+                "bbox": p.face.bbox.to_dict(),
+                "label": p.label.value,
+                "emoji": p.label.emoji,
+                "confidence": round(p.confidence, 4),
+                "track_id": p.track_id,
+                "person": p.person,
+            }
             for p in result.predictions
         ]
         return {
-            "type": "result", "frame_id": frame_id, "width": result.size_wh[0], "height": result.size_wh[1],
-            "faces": faces, "counts": dict(self.counts),
+            "type": "result",
+            "frame_id": frame_id,
+            "width": result.size_wh[0],
+            "height": result.size_wh[1],
+            "faces": faces,
+            "counts": dict(self.counts),
             "confidence_score": confidence_score(self.counts, self.prefs.weights, self.prefs.other_weight),
             "server_ms": round((time.perf_counter() - t0) * 1000, 1),
         }

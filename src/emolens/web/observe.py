@@ -22,9 +22,13 @@ def to_observations(predictions: list[Prediction], at: datetime | None = None) -
     stamp = at or datetime.now(UTC)
     return [
         ObservationIn(
-            timestamp=stamp, emotion=p.label.value, confidence=min(1.0, max(0.0, p.confidence)),
+            timestamp=stamp,
+            emotion=p.label.value,
+            confidence=min(1.0, max(0.0, p.confidence)),
             probabilities={e.value: round(v, 5) for e, v in p.probabilities.items()},
-            track_id=p.track_id, person=p.person, bbox=p.face.bbox.xyxy,
+            track_id=p.track_id,
+            person=p.person,
+            bbox=p.face.bbox.xyxy,
         )
         for p in predictions
     ]

@@ -63,8 +63,12 @@ class SecurityMiddleware(BaseHTTPMiddleware):
         csrf_ok = _equal(request.headers.get(CSRF_HEADER), request.cookies.get(CSRF_COOKIE))
         if request.method not in _SAFE and not bearer_ok and not csrf_ok:
             return JSONResponse(
-                {"detail": "CSRF check failed: send the X-CSRF-Token header with the emolens_csrf cookie's value "
-                 "(GET /api/csrf gives both), or use the API token"}, 403)
+                {
+                    "detail": "CSRF check failed: send the X-CSRF-Token header with the emolens_csrf cookie's value "
+                    "(GET /api/csrf gives both), or use the API token"
+                },
+                403,
+            )
         request.state.csrf = request.cookies.get(CSRF_COOKIE) or secrets.token_urlsafe(24)
         response = await call_next(request)
         self._set_cookies(request, response)

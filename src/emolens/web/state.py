@@ -17,8 +17,11 @@ from emolens.web.settings import WebSettings
 __all__ = ["AppState", "StateDep", "StoreDep", "get_state", "user_settings"]
 
 _DEFAULTS = SettingsPublic(
-    retention=5, save_face_crops=False, crop_every_n_frames=10,
-    weights={"happy": 2.0, "neutral": 2.0, "sad": -1.0, "angry": -2.0}, other_weight=-2.0,
+    retention=5,
+    save_face_crops=False,
+    crop_every_n_frames=10,
+    weights={"happy": 2.0, "neutral": 2.0, "sad": -1.0, "angry": -2.0},
+    other_weight=-2.0,
 )
 
 

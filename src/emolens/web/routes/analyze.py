@@ -76,8 +76,14 @@ def _image_results(analyzer: Analyzer, items: list[tuple[str, bytes]]) -> list[d
         except EmolensError as exc:
             results.append({"name": name, "error": str(exc), "faces": []})
             continue
-        results.append({"name": name, "faces": [p.to_dict() for p in predictions], "_predictions": predictions,
-                        "annotated": _jpeg_data_url(pixels, predictions)})
+        results.append(
+            {
+                "name": name,
+                "faces": [p.to_dict() for p in predictions],
+                "_predictions": predictions,
+                "annotated": _jpeg_data_url(pixels, predictions),
+            }
+        )
     return results
 
 
@@ -91,8 +97,11 @@ def _video_results(analyzer: Analyzer, name: str, path: Path) -> list[dict[str, 
             if len(results) >= MAX_VIDEO_FRAMES:
                 break
             result = analyzer.analyze_frame(frame, tracker)
-            item: dict[str, Any] = {"name": f"{name} @ {result.timestamp_s:.1f} s", "_predictions": result.predictions,
-                                    "faces": [p.to_dict() for p in result.predictions]}
+            item: dict[str, Any] = {
+                "name": f"{name} @ {result.timestamp_s:.1f} s",
+                "_predictions": result.predictions,
+                "faces": [p.to_dict() for p in result.predictions],
+            }
             if len(results) % 10 == 0:
                 item["annotated"] = _jpeg_data_url(frame.image, result.predictions)
             results.append(item)

@@ -36,17 +36,27 @@ def _when(text: str | None, end: bool) -> datetime | None:
 
 
 def filters(
-    session_id: str | None = None, source: str | None = None, scenario: str | None = None,
-    person: str | None = None, emotion: str | None = None,
+    session_id: str | None = None,
+    source: str | None = None,
+    scenario: str | None = None,
+    person: str | None = None,
+    emotion: str | None = None,
     since: Annotated[str | None, Query(description="YYYY-MM-DD or ISO time, inclusive")] = None,
     until: Annotated[str | None, Query(description="YYYY-MM-DD (whole day included) or ISO time, exclusive")] = None,
-    limit: Annotated[int | None, Query(ge=1, le=1_000_000)] = None, offset: Annotated[int, Query(ge=0)] = 0,
+    limit: Annotated[int | None, Query(ge=1, le=1_000_000)] = None,
+    offset: Annotated[int, Query(ge=0)] = 0,
 ) -> ObservationFilter:
     """The filter from query parameters; empty strings count as 'any'."""
     return ObservationFilter(
-        session_id=session_id or None, source=source or None, scenario=scenario or None, person=person or None,
-        emotion=emotion or None, since=_when(since, end=False), until=_when(until, end=True),
-        limit=limit, offset=offset,
+        session_id=session_id or None,
+        source=source or None,
+        scenario=scenario or None,
+        person=person or None,
+        emotion=emotion or None,
+        since=_when(since, end=False),
+        until=_when(until, end=True),
+        limit=limit,
+        offset=offset,
     )
 
 
@@ -66,7 +76,10 @@ def observation_stats(f: FilterDep, store: StoreDep) -> dict[str, object]:
     counts = emotion_counts(o.emotion for o in rows)
     prefs = user_settings(store)
     return {
-        "total": len(rows), "counts": counts, "shares": emotion_shares(counts), "timeline": timeline(rows),
+        "total": len(rows),
+        "counts": counts,
+        "shares": emotion_shares(counts),
+        "timeline": timeline(rows),
         "confidence_score": confidence_score(counts, prefs.weights, prefs.other_weight),
         **store.distinct_values(),
     }

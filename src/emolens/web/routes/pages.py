@@ -15,13 +15,22 @@ __all__ = ["router"]
 
 router = APIRouter(include_in_schema=False)
 templates = Jinja2Templates(directory=Path(__file__).resolve().parents[1] / "templates")
-PAGES = {"live": "Live", "upload": "Upload", "analytics": "Analytics", "advice": "Advice", "people": "People",
-         "settings": "Settings"}
+PAGES = {
+    "live": "Live",
+    "upload": "Upload",
+    "analytics": "Analytics",
+    "advice": "Advice",
+    "people": "People",
+    "settings": "Settings",
+}
 
 
 def _render(request: Request, page: str) -> HTMLResponse:
     context = {
-        "page": page, "pages": PAGES, "csrf": request.state.csrf, "scenarios": list(SCENARIOS.values()),
+        "page": page,
+        "pages": PAGES,
+        "csrf": request.state.csrf,
+        "scenarios": list(SCENARIOS.values()),
         "emotions": [e.value for e in EMOTIONS],
     }
     return templates.TemplateResponse(request, f"{page}.html", context)

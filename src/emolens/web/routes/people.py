@@ -50,7 +50,8 @@ def list_people(store: StoreDep) -> list[dict[str, Any]]:
 
 @router.post("", status_code=201)
 async def add_person(
-    state: StateDep, name: Annotated[str, Form(max_length=200)],
+    state: StateDep,
+    name: Annotated[str, Form(max_length=200)],
     photos: Annotated[list[UploadFile], File(description="Photos or webcam captures, each with exactly one face")],
 ) -> dict[str, Any]:
     """Enrol a person (or add photos to them); a photo without exactly one face refuses the whole request."""
