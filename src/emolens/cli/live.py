@@ -8,7 +8,7 @@ from types import FrameType
 
 import click
 
-from emolens.cli.options import analyzer_options, attach_people, build_analyzer, people_options
+from emolens.cli.options import analyzer_options, attach_people, build_analyzer, people_options, smoothing_option
 
 __all__ = ["command"]
 
@@ -57,13 +57,7 @@ def _weights(text: str | None) -> dict[str, float] | None:
     type=click.IntRange(min=1),
     help="Save face crops of one frame in N (default: the web app's setting, else 25).",
 )
-@click.option(
-    "--smoothing",
-    type=click.FloatRange(0, 0.99),
-    default=0.6,
-    show_default=True,
-    help="Weight of the past in per-face smoothing.",
-)
+@smoothing_option
 @click.option(
     "--weights",
     help="Confidence-score weights, e.g. happy=2,neutral=2,sad=-1,angry=-2 (others -2); "

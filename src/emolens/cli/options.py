@@ -10,7 +10,7 @@ import click
 
 from emolens.vision.detect import DETECTORS
 
-__all__ = ["analyzer_options", "attach_people", "build_analyzer", "db_option", "people_options"]
+__all__ = ["analyzer_options", "attach_people", "build_analyzer", "db_option", "people_options", "smoothing_option"]
 
 
 def analyzer_options(fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -90,3 +90,14 @@ def attach_people(analyzer: Any, db: str | None, people: bool, missing_ok: bool 
     finally:
         store.close()
     return len(analyzer.gallery.people) if analyzer.gallery else 0
+
+
+def smoothing_option(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """--smoothing: the tracker's weight of the past in per-face smoothing."""
+    return click.option(
+        "--smoothing",
+        type=click.FloatRange(0, 0.99),
+        default=0.6,
+        show_default=True,
+        help="Weight of the past in per-face smoothing (0: off; higher is steadier but slower to react).",
+    )(fn)

@@ -11,7 +11,7 @@ import click
 import cv2
 from tqdm import tqdm
 
-from emolens.cli.options import analyzer_options, attach_people, build_analyzer, people_options
+from emolens.cli.options import analyzer_options, attach_people, build_analyzer, people_options, smoothing_option
 from emolens.types import FrameResult
 from emolens.vision.annotate import annotate
 from emolens.vision.io import VideoSource
@@ -49,13 +49,7 @@ def csv_rows(result: FrameResult) -> list[dict[str, object]]:
 @click.option("--csv", "csv_path", type=click.Path(path_type=Path), help="Per-frame, per-face rows as CSV.")
 @click.option("--jsonl", "jsonl_path", type=click.Path(path_type=Path), help="One JSON object per frame.")
 @click.option("--every", type=click.IntRange(min=1), default=1, show_default=True, help="Analyse one frame in N.")
-@click.option(
-    "--smoothing",
-    type=click.FloatRange(0, 0.99),
-    default=0.6,
-    show_default=True,
-    help="Weight of the past in per-track smoothing (0: off).",
-)
+@smoothing_option
 @click.option("--small-faces", is_flag=True, help="Also scan tiles for faces under ~60 px (slower detection).")
 @analyzer_options
 @people_options

@@ -19,18 +19,6 @@ log = logging.getLogger(__name__)
 SOURCE = "desktop"
 
 
-def _observation(prediction: Prediction, when: datetime) -> ObservationIn:
-    return ObservationIn(
-        timestamp=when,
-        emotion=prediction.label.value,
-        confidence=min(1.0, max(0.0, prediction.confidence)),
-        probabilities={e.value: round(p, 5) for e, p in prediction.probabilities.items()},
-        track_id=prediction.track_id,
-        person=prediction.person,
-        bbox=tuple(round(v, 1) for v in prediction.face.bbox.xyxy),  # type: ignore[arg-type]
-    )
-
-
 class SessionRecorder:
     """Opens a session of ``source`` in ``store`` and stores every observation, ``batch`` at a time.
 
@@ -55,7 +43,7 @@ class SessionRecorder:
         """Queue one frame's faces (``when`` is the frame's time, timezone-aware) and write a full batch."""
         if self.deleted:
             return
-        self._pending.extend(_observation(p, when) for p in predictions)
+        self._pending.extend(ObservationIn.from_prediction(p, when) for p in predictions)
         if len(self._pending) >= self.batch:
             self.flush()
 

@@ -6,6 +6,8 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
 
+from emolens.types import Prediction
+
 __all__ = ["SOURCES", "ObservationFilter", "ObservationIn", "ObservationRecord", "SessionRecord"]
 
 SOURCES = ("webcam", "upload", "video", "desktop")
@@ -40,6 +42,19 @@ class ObservationIn:
     track_id: int | None = None
     person: str | None = None
     bbox: tuple[float, float, float, float] | None = None
+
+    @classmethod
+    def from_prediction(cls, prediction: Prediction, when: datetime) -> ObservationIn:
+        """The observation of one predicted face at ``when``."""
+        return cls(
+            timestamp=when,
+            emotion=prediction.label.value,
+            confidence=min(1.0, max(0.0, prediction.confidence)),
+            probabilities={e.value: round(p, 5) for e, p in prediction.probabilities.items()},
+            track_id=prediction.track_id,
+            person=prediction.person,
+            bbox=tuple(round(v, 1) for v in prediction.face.bbox.xyxy),  # type: ignore[arg-type]
+        )
 
 
 @dataclass(frozen=True)

@@ -20,18 +20,7 @@ log = logging.getLogger(__name__)
 def to_observations(predictions: list[Prediction], at: datetime | None = None) -> list[ObservationIn]:
     """One observation per predicted face, stamped ``at`` (now, UTC, by default)."""
     stamp = at or datetime.now(UTC)
-    return [
-        ObservationIn(
-            timestamp=stamp,
-            emotion=p.label.value,
-            confidence=min(1.0, max(0.0, p.confidence)),
-            probabilities={e.value: round(v, 5) for e, v in p.probabilities.items()},
-            track_id=p.track_id,
-            person=p.person,
-            bbox=p.face.bbox.xyxy,
-        )
-        for p in predictions
-    ]
+    return [ObservationIn.from_prediction(p, stamp) for p in predictions]
 
 
 def save_face_crops(image: np.ndarray, predictions: list[Prediction], folder: Path) -> list[Path]:
