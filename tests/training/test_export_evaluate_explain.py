@@ -130,3 +130,17 @@ assert r.exit_code == 0, (r.output, r.exception)
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-3000:]
     assert (tmp_path / "ev" / "report.md").is_file() and (tmp_path / "ex" / "report.md").is_file()
+
+
+def test_flip_averaged_export_is_mirror_invariant(exported: tuple[Path, Path], tmp_path: Path) -> None:
+    _, model = exported
+    run = model.parent / "run"
+    out = tmp_path / "flip.onnx"
+    result = CliRunner().invoke(cli, ["export", str(run), "--out", str(out), "--flip-average"])
+    assert result.exit_code == 0, result.output
+    card = json.loads(out.with_suffix(".json").read_text())
+    assert card["parity_max_abs_diff"] <= PARITY_TOLERANCE and "mirror-image" in card["architecture"]
+    faces = np.random.default_rng(0).integers(0, 256, (4, 48, 48), dtype=np.uint8)
+    flipped, plain = OnnxClassifier(out), OnnxClassifier(model)
+    assert np.abs(flipped.logits(faces) - flipped.logits(faces[:, :, ::-1].copy())).max() < 1e-4
+    assert np.abs(plain.logits(faces) - plain.logits(faces[:, :, ::-1].copy())).max() > 1e-3

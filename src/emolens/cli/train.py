@@ -106,8 +106,16 @@ def _checkpoint_of(run: Path, which: str) -> Path:
 @click.option("--name", help="Model name for the card (default: the file name).")
 @click.option("--version", "version", default="1", show_default=True)
 @click.option("--int8", is_flag=True, help="Also write an int8-quantised model and measure its accuracy.")
+@click.option("--flip-average", is_flag=True, help="Average each face with its mirror image inside the graph (slower).")
 def export_command(
-    run: Path, out: Path, data: str | None, which: str, name: str | None, version: str, int8: bool
+    run: Path,
+    out: Path,
+    data: str | None,
+    which: str,
+    name: str | None,
+    version: str,
+    int8: bool,
+    flip_average: bool,
 ) -> None:
     """Export RUN (a run folder or a .pt checkpoint) to ONNX: parity check, temperature fitted on PublicTest, card."""
     from emolens.training.export_report import export_run
@@ -120,5 +128,7 @@ def export_command(
     )
     if data is None and "data" not in config:
         raise click.BadParameter("no --data given and the run has no config.json naming its data", param_hint="--data")
-    summary = export_run(checkpoint, out, Path(data or config["data"]), name or out.stem, version, config, int8)
+    summary = export_run(
+        checkpoint, out, Path(data or config["data"]), name or out.stem, version, config, int8, flip_average
+    )
     click.echo(json.dumps(summary, indent=2))

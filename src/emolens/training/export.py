@@ -15,7 +15,7 @@ import torch
 from emolens.facesets import LabelMap, load_faceset
 from emolens.metrics import classification_report, expected_calibration_error
 from emolens.training.calibrate import fit_temperature
-from emolens.training.nets import PIXEL_MEAN, PIXEL_STD, build_net
+from emolens.training.nets import PIXEL_MEAN, PIXEL_STD, FlipAveraged, build_net
 from emolens.types import EMOTIONS, Emotion
 from emolens.vision.classify import OnnxClassifier, softmax
 
@@ -97,10 +97,14 @@ def export_checkpoint(
     version: str,
     extra: dict[str, Any] | None = None,
     relabel: Mapping[str, str] | None = None,
+    flip_average: bool = False,
 ) -> ExportResult:
     """Export ``checkpoint`` to ``out`` (.onnx), check parity, fit T on the val split (PublicTest), measure
-    val and test, write the card (.json beside the model). ``relabel`` is the run's data-to-model class map."""
+    val and test, write the card (.json beside the model). ``relabel`` is the run's data-to-model class map;
+    ``flip_average`` bakes mirror-image averaging into the graph (see FlipAveraged)."""
     model, state = _load_model(checkpoint)
+    if flip_average:
+        model = FlipAveraged(model).eval()
     _to_onnx(model, out)
     mapping = LabelMap.parse(state.get("labels"), relabel)
     card: dict[str, Any] = {
@@ -111,7 +115,7 @@ def export_checkpoint(
         "temperature": 1.0,
         "input": "N x 1 x 48 x 48 float32 raw grayscale pixels 0..255 of an aligned face (eyes level, FER2013 framing)",
         "preprocessing": f"inside the graph: (x / 255 - {PIXEL_MEAN}) / {PIXEL_STD}",
-        "architecture": state["net"],
+        "architecture": state["net"] + (" with mirror-image averaging in the graph" if flip_average else ""),
         "parameters": sum(p.numel() for p in model.parameters()),
         **({"relabel": dict(relabel)} if relabel else {}),
         **(extra or {}),

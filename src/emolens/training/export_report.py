@@ -65,7 +65,14 @@ def _reliability(report: Report, model: Path, data: Path, card: dict[str, Any]) 
 
 
 def export_run(
-    checkpoint: Path, out: Path, data: Path, name: str, version: str, config: dict[str, Any], int8: bool
+    checkpoint: Path,
+    out: Path,
+    data: Path,
+    name: str,
+    version: str,
+    config: dict[str, Any],
+    int8: bool,
+    flip_average: bool = False,
 ) -> dict[str, Any]:
     """Export, calibrate, optionally quantise; write ``<out>.json``, ``<out>.md`` and ``<out stem>-report/``."""
     extra = (
@@ -73,7 +80,16 @@ def export_run(
         if config
         else {}
     )
-    result = export_checkpoint(checkpoint, out, data, name, version, extra=extra, relabel=config.get("relabel") or None)
+    result = export_checkpoint(
+        checkpoint,
+        out,
+        data,
+        name,
+        version,
+        extra=extra,
+        relabel=config.get("relabel") or None,
+        flip_average=flip_average,
+    )
     card = result.card
     summary: dict[str, Any] = {
         "model": str(out),

@@ -11,7 +11,7 @@ from collections.abc import Callable
 import torch
 from torch import nn
 
-__all__ = ["NETS", "PIXEL_MEAN", "PIXEL_STD", "build_net"]
+__all__ = ["NETS", "PIXEL_MEAN", "PIXEL_STD", "FlipAveraged", "build_net"]
 
 PIXEL_MEAN = 0.5077  # FER2013 train-set mean of pixels / 255
 PIXEL_STD = 0.2550
@@ -47,6 +47,22 @@ class VGGNet(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.head(self.features(x))
+
+
+class FlipAveraged(nn.Module):
+    """A net whose logits are averaged over the face and its mirror image, in one batch.
+
+    Test-time augmentation baked into the exported graph: about +0.5-1 point of accuracy on FER2013 for
+    about 1.5-2x the classifier's time.
+    """
+
+    def __init__(self, net: nn.Module):
+        super().__init__()
+        self.net = net
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        logits = self.net(torch.cat([x, torch.flip(x, dims=[3])]))
+        return (logits[: x.shape[0]] + logits[x.shape[0] :]) / 2
 
 
 NETS: dict[str, Callable[[int], nn.Module]] = {
