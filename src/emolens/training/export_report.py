@@ -22,6 +22,7 @@ def model_card_markdown(card: dict[str, Any]) -> str:
     lines = [
         f"# {card['name']} {card['version']}",
         "",
+        *([card["summary"], ""] if "summary" in card else []),
         f"Architecture {card['architecture']}, {card['parameters']:,} parameters; "
         f"classes: {', '.join(card['labels'])}.",
         "",
@@ -31,7 +32,11 @@ def model_card_markdown(card: dict[str, Any]) -> str:
         "ONNX/PyTorch parity "
         f"{card['parity_max_abs_diff']:.1e} (max abs difference of probabilities).",
     ]
-    facts = [(key, card[key]) for key in ("data", "command", "seed", "hardware", "training_time") if key in card]
+    facts = [
+        (key, card[key])
+        for key in ("data", "command", "seed", "hardware", "training_time", "training_recipe")
+        if key in card
+    ]
     if facts:
         lines += ["", "## Training", "", *(f"- {key}: {value}" for key, value in facts)]
     for split, m in card.get("metrics", {}).items():
@@ -44,6 +49,8 @@ def model_card_markdown(card: dict[str, Any]) -> str:
             "",
             markdown_table(["class", "recall"], list(m["recall"].items())),
         ]
+    if "limitations" in card:
+        lines += ["", "## Limitations", "", card["limitations"]]
     if "int8" in card:
         q = card["int8"]
         lines += [
