@@ -130,3 +130,23 @@ def test_torchrun_two_cpu_processes(generated: Path, tmp_path: Path) -> None:
     summary = json.loads(next(line for line in done.stdout.splitlines() if line.startswith("{")))
     assert summary["processes"] == 2 and summary["epochs"] == 2
     assert torch.load(tmp_path / "ddp" / "best.pt", weights_only=False)["net"] == "vgg-tiny"
+
+
+def test_a_packed_run_resumes_elsewhere(generated: Path, tmp_path: Path) -> None:
+    cfg = TrainConfig(data=str(generated), epochs=2, **TINY)
+    train(TrainConfig(**{**cfg.to_dict(), "epochs": 1, "augment": cfg.augment}), tmp_path / "first")
+    runner = CliRunner()
+    packed = runner.invoke(cli, ["checkpoint", "pack", str(tmp_path / "first"), "--out", str(tmp_path / "packed")])
+    assert packed.exit_code == 0, packed.output
+    assert {p.name for p in (tmp_path / "packed").iterdir()} == {"weights.pt", "state.pt", "config.json"}
+    state = torch.load(tmp_path / "packed" / "state.pt", weights_only=False)
+    assert "model" not in state
+    assert all(v["momentum_buffer"].dtype == torch.bfloat16 for v in state["optimizer"]["state"].values())
+    moved = runner.invoke(cli, ["checkpoint", "unpack", str(tmp_path / "packed"), "--out", str(tmp_path / "moved")])
+    assert moved.exit_code == 0, moved.output
+    original = torch.load(tmp_path / "first" / "last.pt", weights_only=False)
+    rebuilt = torch.load(tmp_path / "moved" / "last.pt", weights_only=False)
+    assert all(torch.equal(original["model"][k], rebuilt["model"][k]) for k in original["model"])
+    assert train(cfg, tmp_path / "moved", resume=True)["epochs"] == 2
+    missing = runner.invoke(cli, ["checkpoint", "unpack", str(tmp_path / "nothing"), "--out", str(tmp_path / "x")])
+    assert missing.exit_code == 1 and "not a packed run" in missing.output

@@ -32,9 +32,9 @@ def cli(verbose: int) -> None:
 
 
 def _register() -> None:
-    from emolens.cli import bench, data, evaluate, explain, live, people, predict, serve, train, video
+    from emolens.cli import bench, checkpoint, data, evaluate, explain, live, people, predict, serve, train, video
 
-    for module in (predict, video, live, evaluate, bench, serve, people, data, explain):
+    for module in (predict, video, live, evaluate, bench, serve, people, data, explain, checkpoint):
         cli.add_command(module.command)
     cli.add_command(train.train_command)
     cli.add_command(train.export_command)

@@ -1,0 +1,44 @@
+"""`emolens checkpoint pack|unpack`: move a resumable run between sessions in files under 20 MB."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+__all__ = ["command"]
+
+_RUN = click.Path(file_okay=False, path_type=Path)
+
+
+@click.group("checkpoint")
+def command() -> None:
+    """Pack a run's last checkpoint into small files (e.g. to commit), or unpack it to resume."""
+
+
+@command.command("pack")
+@click.argument("run", type=_RUN)
+@click.option("--out", required=True, type=_RUN, help="Folder for weights.pt, state.pt and config.json.")
+def pack_command(run: Path, out: Path) -> None:
+    """Split RUN/last.pt into files under 20 MB (momentum kept as bfloat16)."""
+    from emolens.training.handover import pack
+
+    try:
+        files = pack(run, out)
+    except (FileNotFoundError, ValueError) as exc:
+        raise click.ClickException(str(exc)) from exc
+    for path in files:
+        click.echo(f"{path} {path.stat().st_size / 1e6:.1f} MB")
+
+
+@command.command("unpack")
+@click.argument("folder", type=_RUN)
+@click.option("--out", required=True, type=_RUN, help="Run folder to rebuild; then `emolens train --resume`.")
+def unpack_command(folder: Path, out: Path) -> None:
+    """Rebuild RUN/last.pt from a packed FOLDER."""
+    from emolens.training.handover import unpack
+
+    try:
+        click.echo(unpack(folder, out))
+    except FileNotFoundError as exc:
+        raise click.ClickException(str(exc)) from exc
