@@ -117,3 +117,20 @@ def test_truncated_video_yields_the_frames_it_has(tmp_path: Path, moving_face_vi
     cut.write_bytes(data[: len(data) // 2])
     frames = list(VideoSource(cut))
     assert 0 < len(frames) < 20
+
+
+def test_video_over_http_and_an_unreachable_stream(tmp_path: Path, moving_face_video: Path) -> None:
+    import functools
+    import http.server
+    import threading
+
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(moving_face_video.parent))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/{moving_face_video.name}"
+        assert len(list(VideoSource(url))) == 20
+        with pytest.raises(SourceError, match="cannot open"):
+            VideoSource(url.replace(moving_face_video.name, "gone.avi"))
+    finally:
+        server.shutdown()
