@@ -157,3 +157,13 @@ def side_by_side(left: np.ndarray, right: np.ndarray, height_px: int = 300) -> n
     canvas[20 : 20 + height_px, 20 : 20 + tiles[0].shape[1]] = tiles[0]
     canvas[20 : 20 + height_px, 40 + tiles[0].shape[1] : 40 + tiles[0].shape[1] + tiles[1].shape[1]] = tiles[1]
     return canvas
+
+
+def write_y4m(path: Path, frames: list[np.ndarray], fps: int = 10) -> Path:
+    """BGR frames (all one size) as a YUV4MPEG2 video: what Chromium's fake webcam plays."""
+    height, width = frames[0].shape[:2]
+    with path.open("wb") as out:
+        out.write(f"YUV4MPEG2 W{width} H{height} F{fps}:1 Ip A1:1 C420jpeg\n".encode())
+        for frame in frames:
+            out.write(b"FRAME\n" + cv2.cvtColor(frame, cv2.COLOR_BGR2YUV_I420).tobytes())
+    return path

@@ -17,6 +17,7 @@ import cv2
 import numpy as np
 import pytest
 from live_server import Server
+from tests.conftest import write_y4m
 
 pytestmark = pytest.mark.browser
 CHROMIUM = "/usr/bin/chromium"
@@ -32,17 +33,16 @@ FLAGS = [
 ]
 
 
-def write_y4m(path: Path, face_bgr: np.ndarray, frames: int = 30) -> Path:
-    """A 320x240, 10 FPS YUV4MPEG2 video of a face drifting sideways (Chromium's fake webcam plays it)."""
+def drifting_face_frames(face_bgr: np.ndarray, frames: int = 30) -> list[np.ndarray]:
+    """320x240 frames of a face drifting sideways and back."""
     face = cv2.resize(face_bgr, (200, 200), interpolation=cv2.INTER_AREA)
-    with path.open("wb") as out:
-        out.write(b"YUV4MPEG2 W320 H240 F10:1 Ip A1:1 C420jpeg\n")
-        for i in range(frames):
-            canvas = np.full((240, 320, 3), 70, np.uint8)
-            x = 20 + (i % 15) * 5 if i < 15 else 20 + (30 - i) * 5
-            canvas[20:220, x : x + 200] = face
-            out.write(b"FRAME\n" + cv2.cvtColor(canvas, cv2.COLOR_BGR2YUV_I420).tobytes())
-    return path
+    out = []
+    for i in range(frames):
+        canvas = np.full((240, 320, 3), 70, np.uint8)
+        x = 20 + (i % 15) * 5 if i < 15 else 20 + (30 - i) * 5
+        canvas[20:220, x : x + 200] = face
+        out.append(canvas)
+    return out
 
 
 @pytest.fixture(scope="module")
@@ -54,7 +54,9 @@ def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
     from playwright.sync_api import sync_playwright
     from skimage.data import astronaut
 
-    video = write_y4m(tmp_path_factory.mktemp("cam") / "face.y4m", cv2.cvtColor(astronaut(), cv2.COLOR_RGB2BGR))
+    video = write_y4m(
+        tmp_path_factory.mktemp("cam") / "face.y4m", drifting_face_frames(cv2.cvtColor(astronaut(), cv2.COLOR_RGB2BGR))
+    )
     with sync_playwright() as p:
         args = [*FLAGS, f"--use-file-for-fake-video-capture={video}"]
         instance = p.chromium.launch(executable_path=CHROMIUM, args=args)

@@ -12,21 +12,20 @@ import numpy as np
 import pytest
 from live_server import Server
 from test_browser import CHROMIUM, FLAGS
-from tests.conftest import side_by_side
+from tests.conftest import side_by_side, write_y4m
 
 pytestmark = pytest.mark.browser
 
 
-def _y4m(path: Path, face_bgr: np.ndarray, frames: int = 20) -> Path:
-    """A 640x480 webcam video of a 400 px photo drifting sideways (a face of ~80 px, enough to enrol)."""
+def _frames(face_bgr: np.ndarray, frames: int = 20) -> list[np.ndarray]:
+    """640x480 webcam frames of a 400 px photo drifting sideways (a face of ~80 px, enough to enrol)."""
     face = cv2.resize(face_bgr, (400, 400), interpolation=cv2.INTER_AREA)
-    with path.open("wb") as out:
-        out.write(b"YUV4MPEG2 W640 H480 F10:1 Ip A1:1 C420jpeg\n")
-        for i in range(frames):
-            canvas = np.full((480, 640, 3), 70, np.uint8)
-            canvas[40:440, 60 + 6 * i : 460 + 6 * i] = face
-            out.write(b"FRAME\n" + cv2.cvtColor(canvas, cv2.COLOR_BGR2YUV_I420).tobytes())
-    return path
+    out = []
+    for i in range(frames):
+        canvas = np.full((480, 640, 3), 70, np.uint8)
+        canvas[40:440, 60 + 6 * i : 460 + 6 * i] = face
+        out.append(canvas)
+    return out
 
 
 @pytest.fixture(scope="module")
@@ -37,7 +36,7 @@ def people_browser(tmp_path_factory: pytest.TempPathFactory, astronaut_bgr: np.n
         pytest.skip("browser tests need Debian's chromium (apt-get install chromium)")
     from playwright.sync_api import sync_playwright
 
-    video = _y4m(tmp_path_factory.mktemp("cam") / "face.y4m", astronaut_bgr)
+    video = write_y4m(tmp_path_factory.mktemp("cam") / "face.y4m", _frames(astronaut_bgr))
     with sync_playwright() as p:
         args = [*FLAGS, f"--use-file-for-fake-video-capture={video}"]
         instance = p.chromium.launch(executable_path=CHROMIUM, args=args)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from fastapi import APIRouter, Request
@@ -36,31 +37,13 @@ def _render(request: Request, page: str) -> HTMLResponse:
     return templates.TemplateResponse(request, f"{page}.html", context)
 
 
-@router.get("/", response_class=HTMLResponse)
-def live_page(request: Request) -> HTMLResponse:
-    return _render(request, "live")
+def _page_route(page: str) -> Callable[[Request], HTMLResponse]:
+    def route(request: Request) -> HTMLResponse:
+        return _render(request, page)
+
+    route.__name__ = f"{page}_page"
+    return route
 
 
-@router.get("/upload", response_class=HTMLResponse)
-def upload_page(request: Request) -> HTMLResponse:
-    return _render(request, "upload")
-
-
-@router.get("/analytics", response_class=HTMLResponse)
-def analytics_page(request: Request) -> HTMLResponse:
-    return _render(request, "analytics")
-
-
-@router.get("/advice", response_class=HTMLResponse)
-def advice_page(request: Request) -> HTMLResponse:
-    return _render(request, "advice")
-
-
-@router.get("/settings", response_class=HTMLResponse)
-def settings_page(request: Request) -> HTMLResponse:
-    return _render(request, "settings")
-
-
-@router.get("/people", response_class=HTMLResponse)
-def people_page(request: Request) -> HTMLResponse:
-    return _render(request, "people")
+for _page in PAGES:
+    router.add_api_route("/" if _page == "live" else f"/{_page}", _page_route(_page), response_class=HTMLResponse)
