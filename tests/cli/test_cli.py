@@ -173,3 +173,11 @@ def test_people_add_list_predict_remove(tmp_path: Path, photo: Path, hopper_bgr:
     assert json.loads(stdout)["images"][0]["faces"][0]["person"] is None
     code, _, stderr = run("people", "remove", "Eileen", "--yes", "--db", db)
     assert code == 2 and "nobody named 'Eileen'" in stderr
+
+
+def test_predict_names_a_missing_database_as_a_bad_db_option(tmp_path: Path, photo: Path) -> None:
+    missing = tmp_path / "nobody.db"
+    code, _, stderr = run("predict", str(photo), "--db", str(missing))
+    assert code == 2 and "Invalid value for --db" in stderr and "Traceback" not in stderr
+    assert f"no database at sqlite:///{missing.resolve()}" in stderr and not missing.exists()
+    assert run("predict", str(photo), "--db", str(missing), "--no-people")[0] == 0

@@ -83,7 +83,9 @@ def attach_people(analyzer: Any, db: str | None, people: bool, missing_ok: bool 
     if url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).exists():
         if missing_ok:
             return 0
-        raise click.BadParameter(f"no database at {url}; enrol people with `emolens people add --db` first", "--db")
+        raise click.BadParameter(
+            f"no database at {url}; enrol people with `emolens people add --db` first", param_hint="--db"
+        )
     store = Store(url)
     try:
         analyzer.gallery = load_gallery(store, analyzer.recognizer) if store.people.list() else None
