@@ -103,7 +103,7 @@ def _csv_row(row: list[str], columns: dict[str, int], size: int) -> tuple[np.nda
     if len(pixels) == 0 or side * side != len(pixels) or pixels.min() < 0 or pixels.max() > 255:
         low, high = (pixels.min(), pixels.max()) if len(pixels) else (0, 0)
         raise ValueError(f"pixels: {len(pixels)} values in {low:g}..{high:g}, expected a square image of 0-255")
-    image = pixels.reshape(side, side).astype(np.uint8)
+    image: np.ndarray = pixels.reshape(side, side).astype(np.uint8)
     if side != size:
         image = cv2.resize(image, (size, size), interpolation=cv2.INTER_AREA)
     split = _USAGE_SPLIT.get(row[columns["usage"]].strip().lower(), "train")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import click
 import cv2
@@ -53,7 +54,8 @@ def command(
     analyzer = build_analyzer(model, detector, min_face_score)
     attach_people(analyzer, db, people)
     paths = _expand(images)
-    results, failed = [], 0
+    results: list[dict[str, Any]] = []
+    failed = 0
     for path in paths:
         try:
             predictions = analyzer.analyze(path)

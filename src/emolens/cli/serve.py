@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+from typing import Any
 
 import click
 
@@ -37,7 +38,7 @@ def command(
     from emolens.storage import resolve_db_url
     from emolens.web import WebSettings, create_app
 
-    options = {"workers": workers} if workers else {}
+    options: dict[str, Any] = {"workers": workers} if workers else {}
     try:
         settings = WebSettings(db_url=resolve_db_url(db), api_token=api_token, camera=camera, model=model, **options)
     except ValueError as exc:

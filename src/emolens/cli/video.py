@@ -21,13 +21,13 @@ __all__ = ["command", "csv_rows"]
 
 def csv_rows(result: FrameResult) -> list[dict[str, object]]:
     """One CSV row per face of a frame (a frame without faces gives one row with empty face fields)."""
-    base = {"frame": result.index, "timestamp_s": round(result.timestamp_s, 3)}
+    base: dict[str, object] = {"frame": result.index, "timestamp_s": round(result.timestamp_s, 3)}
     if not result.predictions:
         return [base]
-    rows = []
+    rows: list[dict[str, object]] = []
     for p in result.predictions:
         x1, y1, x2, y2 = (round(v, 1) for v in p.face.bbox.xyxy)
-        row = {
+        row: dict[str, object] = {
             **base,
             "track_id": p.track_id,
             "person": p.person or "",
@@ -95,7 +95,7 @@ def command(
             if out:
                 image = annotate(frame.image, result.predictions)
                 if writer is None:
-                    fourcc = cv2.VideoWriter_fourcc(*("MJPG" if out.suffix.lower() == ".avi" else "mp4v"))
+                    fourcc = cv2.VideoWriter.fourcc(*("MJPG" if out.suffix.lower() == ".avi" else "mp4v"))
                     writer = cv2.VideoWriter(str(out), fourcc, video.fps / every, result.size_wh)
                     if not writer.isOpened():
                         raise click.ClickException(f"cannot write {out}: use a .mp4 or .avi name in a writable folder")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 import logging
 import re
 from collections.abc import Iterable
@@ -122,7 +123,7 @@ class PeopleRepository:
         log.info("removed %s with %d observation(s)", name, record.observation_count)
         return record
 
-    def embeddings(self, model: str) -> list[tuple[str, np.ndarray]]:
+    def embeddings(self, model: str) -> builtins.list[tuple[str, np.ndarray]]:
         """(name, vector) of every embedding made by ``model``, for a recognition gallery."""
         query = (
             select(PersonRow.name, EmbeddingRow.vector)

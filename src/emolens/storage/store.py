@@ -7,11 +7,11 @@ import uuid
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, Select, create_engine, delete, event, func, select
+from sqlalchemy import CursorResult, Engine, Select, create_engine, delete, event, func, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -156,7 +156,9 @@ class Store:
         """Delete every session and observation (settings stay); returns how many sessions went."""
         with self._db.write("delete every session") as db:
             db.execute(delete(ObservationRow))
-            return db.execute(delete(SessionRow)).rowcount or 0
+            # a DELETE statement gives a CursorResult; Session.execute is typed to return the base Result
+            deleted = cast(CursorResult[Any], db.execute(delete(SessionRow)))
+            return deleted.rowcount or 0
 
     def apply_retention(self, keep_latest: int | None) -> list[str]:
         """Keep only the ``keep_latest`` newest sessions (None keeps all); returns the deleted ids.
@@ -204,7 +206,7 @@ class Store:
             bbox=[float(v) for v in o.bbox] if o.bbox else None,
         )
 
-    def _filtered(self, f: ObservationFilter) -> Select[tuple[ObservationRow, SessionRow]]:
+    def _filtered(self, f: ObservationFilter) -> Select[ObservationRow, SessionRow]:
         query = select(ObservationRow, SessionRow).join(SessionRow, SessionRow.id == ObservationRow.session_id)
         conditions = {
             ObservationRow.session_id: f.session_id,

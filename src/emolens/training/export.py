@@ -79,7 +79,7 @@ def _to_onnx(model: torch.nn.Module, out: Path) -> None:
     out.parent.mkdir(parents=True, exist_ok=True)
     torch.onnx.export(
         model,
-        torch.zeros(1, 1, 48, 48),
+        (torch.zeros(1, 1, 48, 48),),
         str(out),
         input_names=["pixels"],
         output_names=["logits"],

@@ -62,7 +62,8 @@ class _Run:
     def __init__(self, cfg: TrainConfig, runtime: Runtime, classes: list[str]):
         self.cfg, self.runtime, self.classes = cfg, runtime, classes
         torch.manual_seed(cfg.seed)
-        self.model = build_net(cfg.net, len(classes)).to(runtime.device, memory_format=torch.channels_last)
+        # torch's stubs for Module.to omit memory_format, which it accepts at run time
+        self.model = build_net(cfg.net, len(classes)).to(runtime.device, memory_format=torch.channels_last)  # type: ignore[call-overload]
         self.opt = torch.optim.SGD(
             self.model.parameters(), lr=cfg.lr, momentum=0.9, nesterov=True, weight_decay=cfg.weight_decay
         )

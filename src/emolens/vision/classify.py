@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -97,7 +98,7 @@ class OnnxClassifier:
     ``threads`` sets ONNX Runtime's intra-op threads (0: its default, all cores).
     """
 
-    def __init__(self, path: str | Path | None = None, threads: int = 0):
+    def __init__(self, path: str | os.PathLike[str] | None = None, threads: int = 0):
         import onnxruntime as ort
 
         self.path = Path(path) if path is not None else default_model_path()

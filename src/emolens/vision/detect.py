@@ -132,7 +132,8 @@ class HaarDetector:
     name = "haar"
 
     def __init__(self, min_size_px: int = 24, min_neighbors: int = 5):
-        path = cv2.data.haarcascades + "haarcascade_frontalface_default.xml"
+        # cv2.data (the bundled cascade folder) exists at run time but not in OpenCV's stubs
+        path = cv2.data.haarcascades + "haarcascade_frontalface_default.xml"  # type: ignore[attr-defined]
         self._cascade = cv2.CascadeClassifier(path)
         if self._cascade.empty():
             raise ModelLoadError(f"cannot load the Haar cascade {path}; this OpenCV build ships none (OpenCV 5?)")
@@ -166,4 +167,4 @@ def make_detector(name: str, **options: object) -> FaceDetector:
     """Build a detector by name (mediapipe or haar)."""
     if name not in DETECTORS:
         raise ValueError(f"unknown detector {name!r}; choose one of {', '.join(DETECTORS)}")
-    return DETECTORS[name](**options)  # type: ignore[arg-type]
+    return DETECTORS[name](**options)

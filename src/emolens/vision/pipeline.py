@@ -63,7 +63,7 @@ class Analyzer:
         self._still_detector = tiled if tiled and small_faces else detector
         self._stream_detector = tiled if tiled and small_faces_in_streams else detector
         self.classifier: EmotionClassifier = (
-            model if hasattr(model, "predict_proba") else OnnxClassifier(model, threads=threads)  # type: ignore[arg-type]
+            OnnxClassifier(model, threads=threads) if model is None or isinstance(model, str | os.PathLike) else model
         )
         self.smoothing = smoothing
         self.max_pixels = max_pixels

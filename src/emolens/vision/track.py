@@ -59,9 +59,9 @@ class Tracker:
                 if iou[r, c] >= self.min_iou:
                     assigned[c] = self.tracks[r]
         matched_ids = {id(t) for t in assigned if t is not None}
-        for track in self.tracks:
-            if id(track) not in matched_ids:
-                track.missed += 1
+        for existing in self.tracks:
+            if id(existing) not in matched_ids:
+                existing.missed += 1
         self.tracks = [t for t in self.tracks if t.missed <= self.max_missed]
         for i, box in enumerate(boxes):
             track = assigned[i]

@@ -125,7 +125,7 @@ def _kiosk(state: AppState) -> Kiosk:
         state.kiosk = Kiosk(state.settings.camera, analyzer, recorder, fallback)
     if state.kiosk.error:
         raise HTTPException(503, f"the server-side camera failed: {state.kiosk.error}")
-    return state.kiosk  # type: ignore[no-any-return]
+    return state.kiosk
 
 
 async def _mjpeg(kiosk: Kiosk) -> AsyncIterator[bytes]:

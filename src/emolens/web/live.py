@@ -18,6 +18,7 @@ from emolens.storage import ObservationIn
 from emolens.types import FrameResult
 from emolens.vision.io import Frame, read_image
 from emolens.vision.pipeline import Analyzer
+from emolens.vision.track import Tracker
 from emolens.web.observe import save_face_crops, to_observations
 from emolens.web.security import authorised, same_origin
 from emolens.web.state import AppState, get_state, user_settings
@@ -37,7 +38,7 @@ class LiveRun:
     def __init__(self, state: AppState, session_id: str, analyzer_labels: tuple[str, ...]):
         self.state, self.session_id = state, session_id
         self.prefs = user_settings(state.store)
-        self.tracker = None
+        self.tracker: Tracker | None = None
         self.counts: Counter[str] = Counter({label: 0 for label in analyzer_labels})
         self.pending: list[ObservationIn] = []
         self.frames, self.started = 0, time.monotonic()

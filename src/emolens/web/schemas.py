@@ -58,5 +58,7 @@ class SettingsUpdate(BaseModel):
     retention: int | None = Field(default=5, ge=1, le=100_000)
     save_face_crops: bool = False
     crop_every_n_frames: int = Field(default=10, ge=1, le=10_000)
-    weights: dict[str, float] = Field(default_factory=lambda: {"happy": 2, "neutral": 2, "sad": -1, "angry": -2})
+    weights: dict[str, float] = Field(
+        default_factory=lambda: {"happy": 2.0, "neutral": 2.0, "sad": -1.0, "angry": -2.0}
+    )
     other_weight: float = -2.0

@@ -40,7 +40,7 @@ class AppState:
 
 
 def get_state(conn: HTTPConnection) -> AppState:
-    return conn.app.state.emolens  # type: ignore[no-any-return]
+    return conn.app.state.emolens
 
 
 def _store(request: Request) -> Store:

@@ -68,7 +68,7 @@ async def analyze_image(
 
 
 def _image_results(analyzer: Analyzer, items: list[tuple[str, bytes]]) -> list[dict[str, Any]]:
-    results = []
+    results: list[dict[str, Any]] = []
     for name, data in items:
         try:
             pixels = read_image(data)
@@ -91,7 +91,8 @@ def _video_results(analyzer: Analyzer, name: str, path: Path) -> list[dict[str, 
     """Up to MAX_VIDEO_FRAMES evenly spaced frames with tracking; one frame in ten comes back annotated."""
     with VideoSource(path) as probe:
         every = max(1, (probe.frame_count or MAX_VIDEO_FRAMES) // MAX_VIDEO_FRAMES)
-    tracker, results = analyzer.new_tracker(), []
+    tracker = analyzer.new_tracker()
+    results: list[dict[str, Any]] = []
     with VideoSource(path, every=every) as video:
         for frame in video:
             if len(results) >= MAX_VIDEO_FRAMES:
