@@ -24,6 +24,7 @@ test: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests
+	$(BIN)/mypy src/emolens
 
 bench: $(STAMP)
 	$(BIN)/emolens bench
