@@ -82,4 +82,5 @@ def test_enrol_count_and_remove_on_the_people_page(
 
     page.click('[data-testid="people"] button[data-person="Grace"]')
     page.wait_for_selector('[data-testid="people"] button[data-person="Grace"]', state="detached")
-    assert page.query_selector('[data-testid="person-stats"] tr[data-person="Grace"]') is None
+    # the statistics table refreshes on its own timer: wait for Grace's row to go, fail if it stays
+    page.wait_for_selector('[data-testid="person-stats"] tr[data-person="Grace"]', state="detached", timeout=30_000)
