@@ -119,6 +119,19 @@ def test_retention_never_deletes_a_session_still_recording(store: Store) -> None
     assert store.apply_retention(0) == [live.id]
 
 
+def test_sessions_left_open_by_a_crash_are_ended_at_their_last_activity(store: Store) -> None:
+    crashed = store.create_session("Crashed", "desktop", started_at=T0)
+    store.add_observations(crashed.id, [_obs(0), _obs(90)])
+    silent = store.create_session("Silent", "webcam", started_at=T0 + timedelta(minutes=5))
+    running = store.create_session("Running", "desktop")
+    store.add_observations(running.id, [ObservationIn(datetime.now(UTC), "happy", 0.9)])
+    assert sorted(store.end_stale_sessions()) == sorted([crashed.id, silent.id])
+    assert store.get_session(crashed.id).ended_at == T0 + timedelta(seconds=90)
+    assert store.get_session(silent.id).ended_at == T0 + timedelta(minutes=5)
+    assert store.get_session(running.id).ended_at is None
+    assert store.end_stale_sessions() == []
+
+
 def test_settings_round_trip(store: Store) -> None:
     assert store.get_setting("retention", 5) == 5
     store.set_setting("retention", None)

@@ -53,6 +53,7 @@ def run_live(
     analyzer = analyzer or Analyzer(small_faces=False)
     store = Store(resolve_db_url(db))
     try:
+        store.end_stale_sessions()
         options = with_saved_settings(options, store)
         recorder = SessionRecorder(store, options.scenario)
         viewer = LiveViewer(analyzer, video, recorder, options, notify=notify, is_file=is_file_source(source))

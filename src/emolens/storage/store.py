@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Iterable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, cast
 
@@ -41,6 +41,12 @@ def _make_engine(url: str) -> Engine:
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     return create_engine(url, pool_pre_ping=True)
+
+
+def _as_utc(value: datetime | str) -> datetime:
+    """An aggregate's datetime as aware UTC (SQLite hands MAX() back as text, without the column's type)."""
+    stamp = datetime.fromisoformat(value) if isinstance(value, str) else value
+    return stamp if stamp.tzinfo else stamp.replace(tzinfo=UTC)
 
 
 def _session_record(row: SessionRow, count: int = 0) -> SessionRecord:
@@ -159,6 +165,34 @@ class Store:
             # a DELETE statement gives a CursorResult; Session.execute is typed to return the base Result
             deleted = cast(CursorResult[Any], db.execute(delete(SessionRow)))
             return deleted.rowcount or 0
+
+    def end_stale_sessions(self, idle_for: timedelta = timedelta(hours=6)) -> list[str]:
+        """End sessions left open by a crashed viewer or server: no observation for ``idle_for``.
+
+        Their end time becomes their last observation (or their start), so summaries stay true and
+        retention can count them again. Returns the ids it ended.
+        """
+        cutoff = datetime.now(UTC) - idle_for
+        last = (
+            select(ObservationRow.session_id, func.max(ObservationRow.timestamp).label("last_seen"))
+            .group_by(ObservationRow.session_id)
+            .subquery()
+        )
+        query = (
+            select(SessionRow, last.c.last_seen)
+            .outerjoin(last, last.c.session_id == SessionRow.id)
+            .where(SessionRow.ended_at.is_(None))
+        )
+        ended = []
+        with self._db.write("end stale sessions") as db:
+            for row, last_seen in db.execute(query).all():
+                activity = _as_utc(last_seen) if last_seen is not None else row.started_at
+                if activity < cutoff:
+                    row.ended_at = activity
+                    ended.append(row.id)
+        if ended:
+            log.info("ended %d session(s) left open for over %s", len(ended), idle_for)
+        return ended
 
     def apply_retention(self, keep_latest: int | None) -> list[str]:
         """Keep only the ``keep_latest`` newest sessions (None keeps all); returns the deleted ids.

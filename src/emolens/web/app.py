@@ -63,6 +63,7 @@ def create_app(settings: WebSettings) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         store = Store(settings.db_url)
+        store.end_stale_sessions()
         recognizer = DlibRecognizer()
         gallery = load_gallery(store, recognizer)
         pool = AnalyzerPool(
