@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import time
 from pathlib import Path
 
 import cv2
@@ -20,6 +19,7 @@ import numpy as np
 from skimage.data import astronaut
 
 from emolens import Analyzer
+from emolens.benchmark import time_call
 from emolens.vision.io import Frame
 from emolens.vision.recognize import DEFAULT_THRESHOLD, Gallery
 
@@ -94,13 +94,7 @@ def _fer_distance(analyzer: Analyzer, path: Path) -> float | None:
 
 
 def _median_ms(fn, repeats: int = 15) -> float:
-    fn()
-    times = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        fn()
-        times.append((time.perf_counter() - t0) * 1000)
-    return round(float(np.median(times)), 1)
+    return round(float(np.median(time_call(fn, repeats, warmup=1))), 1)
 
 
 def costs(plain: Analyzer, named: Analyzer) -> dict[str, float]:
