@@ -59,6 +59,10 @@ def test_export_writes_a_calibrated_card_with_parity(exported: tuple[Path, Path]
     assert (model.parent / "model-report" / "reliability_val.png").is_file()
     int8 = OnnxClassifier(model.with_name("model.int8.onnx"))
     assert int8.card.labels == OnnxClassifier(model).card.labels
+    int8_card = json.loads(model.with_name("model.int8.json").read_text())
+    assert int8_card["name"] == "model-int8" and int8_card["temperature"] == card["int8"]["temperature"]
+    assert int8_card["metrics"]["test"]["accuracy"] == card["int8"]["test_accuracy_int8"]
+    assert "the quantised model's own" in model.with_name("model.int8.md").read_text()
 
 
 def test_evaluate_report_and_tta_from_onnx(exported: tuple[Path, Path], tmp_path: Path) -> None:

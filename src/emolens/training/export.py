@@ -19,7 +19,7 @@ from emolens.training.nets import PIXEL_MEAN, PIXEL_STD, FlipAveraged, build_net
 from emolens.types import EMOTIONS, Emotion
 from emolens.vision.classify import OnnxClassifier, softmax
 
-__all__ = ["PARITY_TOLERANCE", "ExportResult", "export_checkpoint", "labelled_split"]
+__all__ = ["PARITY_TOLERANCE", "ExportResult", "export_checkpoint", "labelled_split", "split_metrics"]
 
 log = logging.getLogger(__name__)
 
@@ -61,9 +61,8 @@ def labelled_split(data: Path, split: str, mapping: LabelMap) -> tuple[np.ndarra
     return faces.images[keep], labels[keep]
 
 
-def _split_metrics(
-    logits: np.ndarray, y: np.ndarray, labels: tuple[Emotion, ...], temperature: float
-) -> dict[str, Any]:
+def split_metrics(logits: np.ndarray, y: np.ndarray, labels: tuple[Emotion, ...], temperature: float) -> dict[str, Any]:
+    """Accuracy, macro-F1, per-class recall and ECE before and after ``temperature``, as the card stores them."""
     report = classification_report(y, logits.argmax(1), labels)
     return {
         "accuracy": round(report.accuracy, 4),
@@ -130,8 +129,8 @@ def export_checkpoint(
     temperature = fit_temperature(val_logits, val_labels)
     test_faces, test_labels = labelled_split(data, "test", mapping)
     metrics = {
-        "val": _split_metrics(val_logits, val_labels, mapping.classes, temperature),
-        "test": _split_metrics(classifier.logits(test_faces), test_labels, mapping.classes, temperature),
+        "val": split_metrics(val_logits, val_labels, mapping.classes, temperature),
+        "test": split_metrics(classifier.logits(test_faces), test_labels, mapping.classes, temperature),
     }
     card.update(temperature=round(temperature, 4), parity_max_abs_diff=max_diff, metrics=metrics)
     out.with_suffix(".json").write_text(json.dumps(card, indent=2))

@@ -31,6 +31,11 @@ def model_card_markdown(card: dict[str, Any]) -> str:
         f"Temperature {card['temperature']} (fitted on the validation split, PublicTest for FER2013); "
         "ONNX/PyTorch parity "
         f"{card['parity_max_abs_diff']:.1e} (max abs difference of probabilities).",
+        *(
+            ["", f"Quantisation: {card['quantization']}; the metrics below are the quantised model's own."]
+            if "quantization" in card
+            else []
+        ),
     ]
     facts = [
         (key, card[key])
@@ -58,7 +63,9 @@ def model_card_markdown(card: dict[str, Any]) -> str:
             "## int8",
             "",
             f"Test accuracy {q['test_accuracy_int8']:.4f} (float {q['test_accuracy_float']:.4f}), "
-            f"agreement {q['prediction_agreement']:.4f}, {q['size_bytes_int8']:,} bytes.",
+            f"agreement {q['prediction_agreement']:.4f}, {q['size_bytes_int8']:,} bytes "
+            f"(float {q['size_bytes_float']:,}); {q['ms_per_face_int8_batch1']:.2f} ms per face at batch 1 "
+            f"(float {q['ms_per_face_float_batch1']:.2f}).",
         ]
     return "\n".join(lines) + "\n"
 
@@ -110,6 +117,10 @@ def export_run(
         summary["int8"] = quantize_model(out, data)
         card = {**card, "int8": summary["int8"]}
         out.with_suffix(".json").write_text(json.dumps(card, indent=2))
+        int8_model = Path(summary["int8"]["model"])
+        int8_model.with_suffix(".md").write_text(
+            model_card_markdown(json.loads(int8_model.with_suffix(".json").read_text()))
+        )
     out.with_suffix(".md").write_text(model_card_markdown(card))
     report = Report(out.with_name(f"{out.stem}-report"), f"Export of {checkpoint} to {out.name}")
     _reliability(report, out, data, card)
