@@ -14,7 +14,7 @@ import pytest
 from click.testing import CliRunner
 
 from emolens.cli.main import cli
-from emolens.vision.classify import ModelCard, default_model_path
+from emolens.vision.classify import DEFAULT_MODEL, ModelCard, default_model_path
 
 
 @pytest.fixture()
@@ -36,7 +36,7 @@ def test_predict_json_and_annotated_output(tmp_path: Path, photo: Path) -> None:
     payload = json.loads(stdout)
     faces = payload["images"][0]["faces"]
     assert len(faces) == 1 and faces[0]["label"] == "happy"
-    assert payload["model"] == "emolens-fer-vgg-m"
+    assert payload["model"] == DEFAULT_MODEL
     annotated = cv2.imread(str(out))
     assert annotated.shape == (512, 512, 3)
     assert np.abs(annotated.astype(int) - cv2.imread(str(photo)).astype(int)).sum() > 0  # something was drawn

@@ -10,7 +10,7 @@ import pytest
 
 from emolens import Analyzer, Emotion
 from emolens.errors import InvalidImageError, ModelLoadError
-from emolens.vision.classify import default_model_path
+from emolens.vision.classify import DEFAULT_MODEL, default_model_path
 
 
 def test_three_lines_find_the_smiling_astronaut(tmp_path: Path, astronaut_bgr: np.ndarray) -> None:
@@ -22,7 +22,7 @@ def test_three_lines_find_the_smiling_astronaut(tmp_path: Path, astronaut_bgr: n
     assert face.label == Emotion.HAPPY and face.confidence > 0.5
     assert sum(face.probabilities.values()) == pytest.approx(1, abs=1e-4)
     assert face.confidence == max(face.probabilities.values())
-    assert face.model == "emolens-fer-vgg-m" and face.model_version
+    assert face.model == DEFAULT_MODEL and face.model_version
     assert face.to_dict()["label"] == "happy"
 
 

@@ -15,7 +15,7 @@ import numpy as np
 from emolens.errors import ModelLoadError
 from emolens.types import Emotion, parse_emotion
 
-__all__ = ["EmotionClassifier", "ModelCard", "OnnxClassifier", "default_model_path", "softmax"]
+__all__ = ["DEFAULT_MODEL", "EmotionClassifier", "ModelCard", "OnnxClassifier", "default_model_path", "softmax"]
 
 log = logging.getLogger(__name__)
 
