@@ -19,7 +19,7 @@ __all__ = ["DEFAULT_MODEL", "EmotionClassifier", "ModelCard", "OnnxClassifier", 
 
 log = logging.getLogger(__name__)
 
-DEFAULT_MODEL = "emolens-fer-vgg-m"
+DEFAULT_MODEL = "emolens-fer-vgg-l-int8"
 
 
 @dataclass(frozen=True)
