@@ -1,7 +1,8 @@
 """Why a model said what it said about one face: calibrated probabilities, per-layer activation maps and a
 class-activation map (CAM), all read from the served ONNX model (no torch).
 
-The ONNX graph is copied in memory with its inner activations (every ReLU) added as outputs, so the maps
+The ONNX graph is copied in memory with its inner activations (every ReLU, or every convolution in an int8
+graph, where the ReLUs are folded into quantisation) added as outputs, so the maps
 come from exactly the model that serves. For nets ending in global average pooling and one linear layer
 (every net emolens trains) the CAM is exact: the last feature maps weighted by the class's weights
 (Zhou et al., 2016). Other graphs get an occlusion map: how much the class probability drops when each
@@ -40,6 +41,38 @@ class Explanation:
     method: str
 
 
+# Nodes between the pooled features and the logits that keep the class weights' meaning: shape changes,
+# int8 quantise/dequantise pairs, and the slices, sum and halving of a mirror-averaged graph.
+_PASS_THROUGH = (
+    "Flatten",
+    "Reshape",
+    "Dropout",
+    "Identity",
+    "QuantizeLinear",
+    "DequantizeLinear",
+    "Slice",
+    "Add",
+    "Div",
+)
+
+
+def _weights(name: str, producers: dict[str, Any], initializers: dict[str, np.ndarray]) -> np.ndarray | None:
+    """An initializer, or the float value of an int8 initializer behind a DequantizeLinear."""
+    if name in initializers:
+        return initializers[name]
+    node = producers.get(name)
+    if node is None or node.op_type != "DequantizeLinear" or node.input[0] not in initializers:
+        return None
+    q = initializers[node.input[0]].astype(np.float32)
+    scale = initializers[node.input[1]].astype(np.float32)
+    zero = initializers[node.input[2]].astype(np.float32) if len(node.input) > 2 else np.zeros_like(scale)
+    axis = next((a.i for a in node.attribute if a.name == "axis"), 1)
+    shape = [1] * q.ndim
+    if scale.ndim:
+        shape[axis] = -1
+    return (q - zero.reshape(shape)) * scale.reshape(shape)
+
+
 def _cam_weights(graph: Any) -> tuple[str, np.ndarray] | None:
     """(the tensor pooled by GlobalAveragePool, classes x C weights of the Gemm after it), when the head is that."""
     from onnx import numpy_helper
@@ -47,14 +80,16 @@ def _cam_weights(graph: Any) -> tuple[str, np.ndarray] | None:
     producers = {out: node for node in graph.node for out in node.output}
     initializers = {t.name: numpy_helper.to_array(t) for t in graph.initializer}
     gemm = producers.get(graph.output[0].name)
-    if gemm is None or gemm.op_type != "Gemm" or gemm.input[1] not in initializers:
+    while gemm is not None and gemm.op_type in _PASS_THROUGH:
+        gemm = producers.get(gemm.input[0])
+    weights = _weights(gemm.input[1], producers, initializers) if gemm is not None and gemm.op_type == "Gemm" else None
+    if gemm is None or weights is None:
         return None
     source = producers.get(gemm.input[0])
-    while source is not None and source.op_type in ("Flatten", "Reshape", "Dropout", "Identity"):
+    while source is not None and source.op_type in _PASS_THROUGH:
         source = producers.get(source.input[0])
     if source is None or source.op_type != "GlobalAveragePool":
         return None
-    weights = initializers[gemm.input[1]]
     trans_b = next((a.i for a in gemm.attribute if a.name == "transB"), 0)
     return source.input[0], (weights if trans_b else weights.T)
 
@@ -72,7 +107,9 @@ class Explainer:
         self.card = ModelCard.load(path.with_suffix(".json"))
         proto = onnx.load(str(path))
         self._cam = _cam_weights(proto.graph)
-        self.layers = [node.output[0] for node in proto.graph.node if node.op_type == "Relu"]
+        relus = [node.output[0] for node in proto.graph.node if node.op_type == "Relu"]
+        # int8 graphs fold each ReLU into the quantisation after its convolution: show those outputs instead
+        self.layers = relus or [node.output[0] for node in proto.graph.node if node.op_type == "Conv"]
         extra = [*self.layers, *([self._cam[0]] if self._cam and self._cam[0] not in self.layers else [])]
         for name in extra:
             proto.graph.output.append(onnx.helper.make_empty_tensor_value_info(name))
@@ -110,12 +147,15 @@ class Explainer:
             )
         index = self.card.labels.index(target) if target is not None else int(probs.argmax())
         if self._cam:
-            maps = values[self._cam[0]][0]
-            heat, method = np.maximum(np.tensordot(self._cam[1][index], maps, axes=1), 0), "CAM"
+            maps = values[self._cam[0]]
+            heat = np.tensordot(self._cam[1][index], maps[0], axes=1)
+            if len(maps) == 2:  # a mirror-averaged graph also saw the mirrored face: average both maps
+                heat = (heat + np.tensordot(self._cam[1][index], maps[1], axes=1)[:, ::-1]) / 2
+            heat, method = np.maximum(heat, 0), "CAM"
         else:
             heat, method = self._occlusion(face, index), "occlusion"
         heat = cv2.resize(heat.astype(np.float32), (size, size), interpolation=cv2.INTER_CUBIC)
         heat = np.clip(heat / heat.max(), 0, 1) if heat.max() > 0 else np.zeros_like(heat)
-        activations = {name: values[name][0] for name in self.layers}
+        activations = {name: np.maximum(values[name][0], 0) for name in self.layers}
         probabilities = {e: float(p) for e, p in zip(self.card.labels, probs, strict=True)}
         return Explanation(face, probabilities, activations, self.card.labels[index], heat, method)
