@@ -115,6 +115,17 @@ def test_explain_a_photo_with_the_shipped_model(astronaut_bgr: np.ndarray, tmp_p
         assert (tmp_path / "ex" / f"{figure}.png").is_file()
 
 
+def test_the_shipped_mirror_averaged_cam_averages_both_views() -> None:
+    explainer = Explainer()
+    assert explainer.card.extra["architecture"].endswith("mirror-image averaging in the graph")
+    rng = np.random.default_rng(0)
+    half = rng.integers(0, 256, (48, 24), dtype=np.uint8)
+    symmetric = np.hstack([half, half[:, ::-1]])  # the face and its mirror are the same image
+    explanation = explainer.explain(symmetric)
+    assert explanation.method == "CAM" and explanation.heatmap.max() > 0
+    np.testing.assert_allclose(explanation.heatmap, explanation.heatmap[:, ::-1], atol=1e-4)
+
+
 def test_evaluate_and_explain_run_without_torch(exported: tuple[Path, Path], tmp_path: Path) -> None:
     data, model = exported
     crop = next((data / "test" / "sad").glob("*.png"))

@@ -117,10 +117,6 @@ def export_run(
         summary["int8"] = quantize_model(out, data)
         card = {**card, "int8": summary["int8"]}
         out.with_suffix(".json").write_text(json.dumps(card, indent=2))
-        int8_model = Path(summary["int8"]["model"])
-        int8_model.with_suffix(".md").write_text(
-            model_card_markdown(json.loads(int8_model.with_suffix(".json").read_text()))
-        )
     out.with_suffix(".md").write_text(model_card_markdown(card))
     report = Report(out.with_name(f"{out.stem}-report"), f"Export of {checkpoint} to {out.name}")
     _reliability(report, out, data, card)

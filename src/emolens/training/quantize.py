@@ -14,6 +14,7 @@ import numpy as np
 from emolens.facesets import LabelMap
 from emolens.training.calibrate import fit_temperature
 from emolens.training.export import labelled_split, split_metrics
+from emolens.training.export_report import model_card_markdown
 from emolens.vision.classify import OnnxClassifier
 
 __all__ = ["quantize_model"]
@@ -44,9 +45,9 @@ def _ms_per_face(classifier: OnnxClassifier, faces: np.ndarray, repeat: int = 5)
 
 
 def quantize_model(model: Path, data: Path, out: Path | None = None, calibration_images: int = 512) -> dict[str, Any]:
-    """Write ``model``'s int8 twin (default ``<stem>.int8.onnx``) with its own card: temperature fitted on the
-    val split, val and test metrics of the int8 model itself; returns float and int8 accuracy, agreement, size
-    and speed."""
+    """Write ``model``'s int8 twin (default ``<stem>.int8.onnx``) with its own cards (.json, .md): temperature
+    fitted on the val split, val and test metrics of the int8 model itself; returns float and int8 accuracy,
+    agreement, size and speed."""
     from onnxruntime.quantization import CalibrationMethod, QuantFormat, QuantType, quantize_static
 
     out = out or model.with_name(f"{model.stem}.int8.onnx")
@@ -78,7 +79,7 @@ def quantize_model(model: Path, data: Path, out: Path | None = None, calibration
     test_logits = int8.logits(test_faces)
     fp32_pred, int8_pred = fp32.logits(test_faces).argmax(1), test_logits.argmax(1)
     result = {
-        "model": str(out),
+        "model": out.name,
         "temperature": round(temperature, 4),
         "test_accuracy_float": round(float((fp32_pred == test_labels).mean()), 4),
         "test_accuracy_int8": round(float((int8_pred == test_labels).mean()), 4),
@@ -96,6 +97,7 @@ def quantize_model(model: Path, data: Path, out: Path | None = None, calibration
     }
     int8_card.update(temperature=result["temperature"], metrics=metrics, int8=result)
     out.with_suffix(".json").write_text(json.dumps(int8_card, indent=2))
+    out.with_suffix(".md").write_text(model_card_markdown(int8_card))
     log.info(
         "int8 model %s: test accuracy %.4f (float %.4f)",
         out,
