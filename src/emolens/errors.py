@@ -40,7 +40,14 @@ class StorageError(EmolensError, RuntimeError):
 
 
 class DatabaseError(StorageError):
-    """The database itself failed (locked, read-only, unreachable, damaged); the message says what to do."""
+    """The database itself failed (locked, read-only, unreachable, damaged); the message says what to do.
+
+    ``public`` is the same without the database's address or the driver's words, for answers to web clients.
+    """
+
+    def __init__(self, message: str, public: str | None = None):
+        super().__init__(message)
+        self.public = public or "the database failed; the server's log says why"
 
 
 class SessionNotFoundError(StorageError, LookupError):

@@ -9,7 +9,7 @@ from pathlib import Path
 import httpx
 import numpy as np
 from tests.desktop.conftest import EMOLENS, face_video
-from tests.web.live_server import start_server
+from tests.live_server import start_server
 
 
 def test_the_web_app_shows_a_desktop_session(tmp_path: Path, astronaut_bgr: np.ndarray) -> None:

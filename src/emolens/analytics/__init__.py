@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from emolens.analytics.advice import SCENARIOS, Advice, advice_for, scenario_key
+from emolens.analytics.cells import spreadsheet_safe
 from emolens.analytics.distribution import (
     dominant_emotion,
     emotion_counts,
@@ -24,6 +25,7 @@ __all__ = [
     "emotion_shares",
     "parse_weights",
     "scenario_key",
+    "spreadsheet_safe",
     "timeline",
     "trending_emotions",
 ]

@@ -37,7 +37,7 @@ def add(name: str, photos: tuple[str, ...], db: str | None) -> None:
 
     store = _store(db)
     try:
-        record = enrol(store, Analyzer(small_faces=False), name, photos)
+        record = enrol(store, Analyzer(), name, photos)
     finally:
         store.close()
     click.echo(f"enrolled {record.name}: {record.embedding_count} face embedding(s) stored (never the photos)")

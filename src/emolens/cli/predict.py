@@ -11,6 +11,7 @@ import cv2
 
 from emolens.cli.options import analyzer_options, attach_people, build_analyzer, people_options
 from emolens.errors import EmolensError
+from emolens.types import Prediction
 from emolens.vision.annotate import annotate
 from emolens.vision.io import list_images, read_image
 
@@ -23,6 +24,30 @@ def _expand(inputs: tuple[str, ...]) -> list[Path]:
         path = Path(item)
         paths += list_images(path) if path.is_dir() else [path]
     return paths
+
+
+_WRITABLE = (".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff")
+
+
+def _check_out(out: Path | None, several: bool) -> None:
+    """Refuse an --out that cannot take an annotated image, before any image is analysed."""
+    if out is None:
+        return
+    if several and out.exists() and not out.is_dir():
+        raise click.BadParameter(f"{out} is a file; give a folder for the annotated images of several inputs")
+    if not several and out.suffix.lower() not in _WRITABLE:
+        raise click.BadParameter(
+            f"{out.name!r} is not an image name; end it in {', '.join(_WRITABLE)}", param_hint="--out"
+        )
+
+
+def _write(target: Path, image: Path, predictions: list[Prediction]) -> None:
+    try:
+        written = cv2.imwrite(str(target), annotate(read_image(image), predictions))
+    except cv2.error:
+        written = False
+    if not written:
+        raise click.ClickException(f"cannot write {target}: use a .jpg or .png name in a writable folder")
 
 
 def _out_path(out: Path, image: Path, several: bool) -> Path:
@@ -54,6 +79,7 @@ def command(
     analyzer = build_analyzer(model, detector, min_face_score)
     attach_people(analyzer, db, people)
     paths = _expand(images)
+    _check_out(out, len(paths) > 1)
     results: list[dict[str, Any]] = []
     failed = 0
     for path in paths:
@@ -67,9 +93,7 @@ def command(
             continue
         results.append({"image": str(path), "faces": [p.to_dict() for p in predictions]})
         if out is not None:
-            target = _out_path(out, path, len(paths) > 1)
-            if not cv2.imwrite(str(target), annotate(read_image(path), predictions)):
-                raise click.ClickException(f"cannot write {target}: use a .jpg or .png name in a writable folder")
+            _write(_out_path(out, path, len(paths) > 1), path, predictions)
         if not as_json:
             click.echo(f"{path}: {len(predictions)} face(s)")
             for i, p in enumerate(predictions, 1):

@@ -35,7 +35,7 @@ def command(
     """Start the web app; open http://HOST:PORT/ in a browser."""
     import uvicorn
 
-    from emolens.storage import resolve_db_url
+    from emolens.storage import Store, resolve_db_url
     from emolens.web import WebSettings, create_app
 
     options: dict[str, Any] = {"workers": workers} if workers else {}
@@ -43,6 +43,7 @@ def command(
         settings = WebSettings(db_url=resolve_db_url(db), api_token=api_token, camera=camera, model=model, **options)
     except ValueError as exc:
         raise click.BadParameter(str(exc)) from exc
+    Store(settings.db_url).close()  # an unreachable or damaged database is a one-line error, not a traceback
     if host not in ("127.0.0.1", "localhost", "::1") and not api_token:
         click.echo("warning: serving beyond this machine without --api-token: anyone reaching it can use it", err=True)
     click.echo(f"emolens: http://{host}:{port}/  (API docs: /docs, records: {settings.db_url.split('@')[-1]})")

@@ -11,6 +11,7 @@ import click
 import cv2
 from tqdm import tqdm
 
+from emolens.analytics import spreadsheet_safe
 from emolens.cli.options import analyzer_options, attach_people, build_analyzer, people_options, smoothing_option
 from emolens.types import FrameResult
 from emolens.vision.annotate import annotate
@@ -30,7 +31,7 @@ def csv_rows(result: FrameResult) -> list[dict[str, object]]:
         row: dict[str, object] = {
             **base,
             "track_id": p.track_id,
-            "person": p.person or "",
+            "person": spreadsheet_safe(p.person or ""),
             "label": p.label.value,
             "confidence": round(p.confidence, 4),
             "x1": x1,

@@ -8,6 +8,7 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
+from emolens.analytics import spreadsheet_safe
 from emolens.errors import SessionNotFoundError, StorageError
 from emolens.storage import ObservationFilter, ObservationIn, ObservationRecord, SessionRecord, Store
 from emolens.types import EMOTIONS, Prediction
@@ -116,7 +117,7 @@ def write_csv(path: Path, records: list[ObservationRecord]) -> int:
                     "session_id": r.session_id,
                     "source": r.source,
                     "track_id": r.track_id,
-                    "person": r.person,
+                    "person": spreadsheet_safe(r.person),
                     "emotion": r.emotion,
                     "confidence": round(r.confidence, 4),
                     **box,

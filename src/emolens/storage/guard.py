@@ -60,4 +60,4 @@ class Database:
         except SQLAlchemyError as exc:
             reason = " ".join(str(getattr(exc, "orig", None) or exc).split())[:300]
             message = f"could not {action} in {self.where}: {reason}; {advice_for(reason)}"
-            raise DatabaseError(message) from exc
+            raise DatabaseError(message, public=f"could not {action}: {advice_for(reason)}") from exc

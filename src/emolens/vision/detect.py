@@ -14,6 +14,7 @@ import numpy as np
 
 from emolens.errors import ModelLoadError
 from emolens.types import BBox, Face
+from emolens.vision.io import check_size
 
 __all__ = ["DETECTORS", "FaceDetector", "HaarDetector", "MediaPipeDetector", "make_detector", "nms"]
 
@@ -113,6 +114,7 @@ class MediaPipeDetector:
         return faces
 
     def detect(self, image: np.ndarray) -> list[Face]:
+        check_size(image.shape[1], image.shape[0], f"an image of shape {image.shape}", max_pixels=image.size)
         rgb = cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
         faces = self._detect_rgb(rgb)
         if self.tile_px:

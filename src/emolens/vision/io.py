@@ -16,18 +16,60 @@ from PIL import Image, UnidentifiedImageError
 from emolens.datasets import IMAGE_SUFFIXES
 from emolens.errors import InvalidImageError, SourceError
 
-__all__ = ["MAX_PIXELS", "Frame", "ImageInput", "VideoSource", "list_images", "read_image", "to_bgr"]
+__all__ = [
+    "MAX_ASPECT",
+    "MAX_PIXELS",
+    "MAX_SIDE_PX",
+    "Frame",
+    "ImageInput",
+    "VideoSource",
+    "check_size",
+    "list_images",
+    "read_image",
+    "to_bgr",
+]
 
 log = logging.getLogger(__name__)
 
 ImageInput = str | os.PathLike[str] | bytes | np.ndarray
 MAX_PIXELS = 50_000_000  # refuse larger images before decoding them (a 50 MP image is ~150 MB decoded)
+# OpenCV's remap (inside MediaPipe) aborts the process on a side of 32767 px or more; stay well below it.
+MAX_SIDE_PX = 16_384
+# A face needs both sides; a 100000x1 strip is an attack or a mistake, not a photo (panoramas are ~4:1).
+MAX_ASPECT = 20.0
 
 
-def to_bgr(array: np.ndarray) -> np.ndarray:
-    """Convert a grey, grey+alpha, BGR or BGRA array (uint8 or uint16) to contiguous H x W x 3 uint8 BGR."""
+def check_size(width: int, height: int, name: str = "the image", max_pixels: int = MAX_PIXELS) -> None:
+    """InvalidImageError unless both sides are in 1..MAX_SIDE_PX, the aspect is at most MAX_ASPECT and the
+    pixel count at most ``max_pixels``: checked before any decoder or detector sees the pixels."""
+    if width < 1 or height < 1:
+        raise InvalidImageError(f"{name} is empty ({width}x{height} px)")
+    if max(width, height) > MAX_SIDE_PX:
+        raise InvalidImageError(
+            f"{name} is {width}x{height} px; sides above {MAX_SIDE_PX} px are refused: downscale it first"
+        )
+    if max(width, height) / min(width, height) > MAX_ASPECT:
+        raise InvalidImageError(
+            f"{name} is {width}x{height} px, an aspect ratio above {MAX_ASPECT:g}:1; crop it to the part with faces"
+        )
+    if width * height > max_pixels:
+        raise InvalidImageError(
+            f"{name} is {width}x{height} ({width * height / 1e6:.0f} MP), "
+            f"above the limit of {max_pixels / 1e6:.0f} MP; "
+            "downscale it first (a face needs only ~100 px)"
+        )
+
+
+def to_bgr(array: np.ndarray, max_pixels: int = MAX_PIXELS) -> np.ndarray:
+    """Convert a grey, grey+alpha, BGR or BGRA array (uint8 or uint16) to contiguous H x W x 3 uint8 BGR.
+
+    The sides, aspect and pixel count are checked first (:func:`check_size`).
+    """
     if not isinstance(array, np.ndarray):
         raise InvalidImageError(f"expected a numpy array, got {type(array).__name__}")
+    if array.ndim not in (2, 3):
+        raise InvalidImageError(f"expected an H x W, H x W x 3 or H x W x 4 image, got shape {array.shape}")
+    check_size(array.shape[1], array.shape[0], f"the image array of shape {array.shape}", max_pixels)
     if array.dtype == np.uint16:
         array = (array >> 8).astype(np.uint8)
     elif array.dtype != np.uint8:
@@ -44,8 +86,6 @@ def to_bgr(array: np.ndarray) -> np.ndarray:
         out = cv2.cvtColor(array, cv2.COLOR_BGRA2BGR)
     else:
         raise InvalidImageError(f"expected an H x W, H x W x 3 or H x W x 4 image, got shape {array.shape}")
-    if out.shape[0] == 0 or out.shape[1] == 0:
-        raise InvalidImageError(f"the image is empty (shape {array.shape})")
     return np.ascontiguousarray(out)
 
 
@@ -67,12 +107,7 @@ def _check_header(data: bytes, name: str, max_pixels: int) -> None:
         raise InvalidImageError(f"{name} is truncated or corrupt ({exc}); re-export or re-download it") from exc
     if data[:2] == b"\xff\xd8" and b"\xff\xd9" not in data[-4096:]:
         raise InvalidImageError(f"{name} is a truncated or corrupt JPEG (no end marker); re-export or re-download it")
-    if width * height > max_pixels:
-        raise InvalidImageError(
-            f"{name} is {width}x{height} ({width * height / 1e6:.0f} MP), "
-            f"above the limit of {max_pixels / 1e6:.0f} MP; "
-            "downscale it first (a face needs only ~100 px)"
-        )
+    check_size(width, height, name, max_pixels)
 
 
 def _decode(data: bytes, name: str, max_pixels: int) -> np.ndarray:
@@ -80,13 +115,13 @@ def _decode(data: bytes, name: str, max_pixels: int) -> np.ndarray:
     image = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_UNCHANGED)
     if image is None:
         raise InvalidImageError(f"{name} could not be decoded: the file is truncated or corrupt")
-    return to_bgr(image)
+    return to_bgr(image, max_pixels)
 
 
 def read_image(source: ImageInput, max_pixels: int = MAX_PIXELS) -> np.ndarray:
     """Read an image path, encoded bytes or array as H x W x 3 uint8 BGR (arrays are taken as BGR)."""
     if isinstance(source, np.ndarray):
-        return to_bgr(source)
+        return to_bgr(source, max_pixels)
     if isinstance(source, bytes | bytearray | memoryview):
         return _decode(bytes(source), "the image bytes", max_pixels)
     path = Path(source)
@@ -118,14 +153,15 @@ class Frame:
 class VideoSource:
     """Frames from a video file, a camera index or an RTSP/HTTP URL, read with OpenCV.
 
-    ``every`` keeps one frame in N (the others are grabbed but not decoded).
+    ``every`` keeps one frame in N (the others are grabbed but not decoded); ``name`` is what messages
+    call the source (default: the source itself; a server passes the uploaded file's name, not its temp path).
     """
 
-    def __init__(self, source: str | int | os.PathLike[str], every: int = 1):
+    def __init__(self, source: str | int | os.PathLike[str], every: int = 1, name: str | None = None):
         if every < 1:
             raise ValueError(f"every must be >= 1, got {every}")
         self.every = every
-        self.name = str(source)
+        self.name = name or str(source)
         self._is_file = False
         if isinstance(source, int) or (isinstance(source, str) and source.isdigit()):
             self._capture = cv2.VideoCapture(int(source))
@@ -136,18 +172,30 @@ class VideoSource:
         else:
             path = Path(source)
             if not path.is_file():
-                raise SourceError(f"video file {path} does not exist")
+                raise SourceError(f"video file {self.name} does not exist")
             if path.stat().st_size == 0:
-                raise SourceError(f"video file {path} is empty (0 bytes)")
+                raise SourceError(f"video file {self.name} is empty (0 bytes)")
             self._capture = cv2.VideoCapture(str(path))
             self._is_file = True
             hint = "it is not a video OpenCV can decode (try MP4/H.264, AVI/MJPEG or WebM)"
         if not self._capture.isOpened():
             raise SourceError(f"cannot open {self.name}: {hint}")
+        self._check_frame_size()
         fps = self._capture.get(cv2.CAP_PROP_FPS)
         self.fps = fps if fps and fps > 0 and fps < 1000 else 30.0
         count = int(self._capture.get(cv2.CAP_PROP_FRAME_COUNT))
         self.frame_count = count if self._is_file and count > 0 else None
+
+    def _check_frame_size(self) -> None:
+        """Refuse a video whose declared frame size no detector can take (before reading a frame)."""
+        width = int(self._capture.get(cv2.CAP_PROP_FRAME_WIDTH))
+        height = int(self._capture.get(cv2.CAP_PROP_FRAME_HEIGHT))
+        if width > 0 and height > 0:
+            try:
+                check_size(width, height, f"the frames of {self.name}")
+            except InvalidImageError as exc:
+                self._capture.release()
+                raise SourceError(str(exc)) from exc
 
     def __iter__(self) -> Iterator[Frame]:
         index = 0

@@ -13,7 +13,7 @@ from emolens.types import Emotion, Face, FrameResult, Prediction
 from emolens.vision.align import align_faces
 from emolens.vision.classify import EmotionClassifier, OnnxClassifier
 from emolens.vision.detect import FaceDetector, MediaPipeDetector, make_detector
-from emolens.vision.io import MAX_PIXELS, Frame, ImageInput, VideoSource, list_images, read_image
+from emolens.vision.io import MAX_PIXELS, Frame, ImageInput, VideoSource, check_size, list_images, read_image
 from emolens.vision.recognize import DlibRecognizer, FaceRecognizer, Gallery, Match, check_enrolment_faces
 from emolens.vision.track import Track, Tracker
 
@@ -96,7 +96,7 @@ class Analyzer:
         InvalidImageError when the photo has no face, several faces or a face too small to enrol.
         """
         pixels = read_image(image, self.max_pixels)
-        face = check_enrolment_faces(self.detector.detect(pixels), source)
+        face = check_enrolment_faces(self._still_detector.detect(pixels), source)
         return self.recognizer.embed(pixels, [face])[0]
 
     def _predict(self, image: np.ndarray, faces: list[Face]) -> tuple[list[Face], np.ndarray]:
@@ -139,6 +139,8 @@ class Analyzer:
 
     def analyze_frame(self, frame: Frame, tracker: Tracker) -> FrameResult:
         """Predictions for one frame of a stream, matched to ``tracker``'s tracks and smoothed."""
+        height, width = frame.image.shape[:2]
+        check_size(width, height, f"frame {frame.index}", self.max_pixels)
         faces = self._stream_detector.detect(frame.image)
         faces, probs = self._predict(frame.image, faces)
         tracks = tracker.update([f.bbox for f in faces], probs, frame.timestamp_s)
@@ -146,7 +148,6 @@ class Analyzer:
         predictions = [
             self._prediction(f, t.probabilities, t.track_id, t.person) for f, t in zip(faces, tracks, strict=True)
         ]
-        height, width = frame.image.shape[:2]
         return FrameResult(frame.index, frame.timestamp_s, predictions, (width, height))
 
     def _due(self, track: Track) -> bool:

@@ -6,8 +6,11 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 from fastapi import FastAPI, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 
@@ -52,9 +55,24 @@ def _status(exc: EmolensError) -> int:
 async def _emolens_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, EmolensError)
     status = _status(exc)
-    if status == 500:
-        log.exception("request %s failed", request.url.path, exc_info=exc)
-    return JSONResponse({"detail": str(exc), "error": type(exc).__name__}, status_code=status)
+    if status >= 500:
+        log.error("request %s failed: %s", request.url.path, exc, exc_info=status == 500)
+    detail = exc.public if isinstance(exc, DatabaseError) else str(exc)  # never the database's URL
+    return JSONResponse({"detail": detail, "error": type(exc).__name__}, status_code=status)
+
+
+def _readable(error: dict[str, Any]) -> str:
+    where = ".".join(str(part) for part in error.get("loc", ())[1:]) or "the request"
+    message = str(error.get("msg", "is invalid"))
+    return f"{where}: {'a value is required' if error.get('type') == 'missing' else message}"
+
+
+async def _invalid_request(request: Request, exc: Exception) -> JSONResponse:
+    """422 with a sentence a person can act on in ``detail``, and FastAPI's list of errors in ``errors``."""
+    assert isinstance(exc, RequestValidationError)
+    errors = jsonable_encoder(exc.errors(), exclude={"input", "ctx", "url"})
+    detail = "; ".join(_readable(e) for e in errors[:5])
+    return JSONResponse({"detail": f"invalid request: {detail}", "errors": errors}, status_code=422)
 
 
 def create_app(settings: WebSettings) -> FastAPI:
@@ -68,9 +86,7 @@ def create_app(settings: WebSettings) -> FastAPI:
         gallery = load_gallery(store, recognizer)
         pool = AnalyzerPool(
             settings.workers,
-            lambda: Analyzer(
-                settings.detector, settings.model, small_faces=False, gallery=gallery, recognizer=recognizer
-            ),
+            lambda: Analyzer(settings.detector, settings.model, gallery=gallery, recognizer=recognizer),
         )
         app.state.emolens = AppState(settings, store, pool, gallery=gallery, recognizer=recognizer)
         log.info("emolens serving %s with %d analyzer(s)", store.safe_url, pool.size)
@@ -90,6 +106,7 @@ def create_app(settings: WebSettings) -> FastAPI:
     )
     app.add_middleware(SecurityMiddleware, token=settings.api_token)
     app.add_exception_handler(EmolensError, _emolens_error)
+    app.add_exception_handler(RequestValidationError, _invalid_request)
     app.mount("/static", StaticFiles(directory=Path(__file__).with_name("static")), name="static")
     for module in (pages, sessions, observations, analyze, settings_api, people, live, kiosk):
         app.include_router(module.router)

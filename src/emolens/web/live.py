@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import struct
 import time
@@ -30,6 +31,7 @@ log = logging.getLogger(__name__)
 router = APIRouter()
 FLUSH_EVERY_S = 1.0
 MAX_FRAME_BYTES = 2_000_000
+MAX_TEXT_CHARS = 4_096
 
 
 class LiveRun:
@@ -105,33 +107,61 @@ def _parse_frame(data: bytes) -> tuple[int, bytes]:
     return struct.unpack(">I", data[:4])[0], data[4:]
 
 
-async def _start(ws: WebSocket, state: AppState) -> str:
-    message = await ws.receive_json()
-    scenario = str(message.get("scenario", "")).strip() if isinstance(message, dict) else ""
-    if not isinstance(message, dict) or message.get("type") != "start" or not scenario:
+def _command(text: str | None) -> dict[str, Any]:
+    """A client's text message as a JSON object with a "type"; ValueError saying what was wrong."""
+    if text is None:
+        raise ValueError('expected a JSON text message here, such as {"type": "stop"}, not binary data')
+    if len(text) > MAX_TEXT_CHARS:
+        raise ValueError(f"a text message holds at most {MAX_TEXT_CHARS} characters, got {len(text)}")
+    try:
+        message = json.loads(text)
+    except (ValueError, RecursionError):
+        raise ValueError(f'a text message must be JSON such as {{"type": "stop"}}, got {text[:40]!r}') from None
+    if not isinstance(message, dict) or not isinstance(message.get("type"), str):
+        raise ValueError('a text message must be a JSON object with a "type", such as {"type": "stop"}')
+    return message
+
+
+def _scenario(message: dict[str, Any]) -> str:
+    """The scenario of a start message; ValueError unless it is text of 1 to 80 printable characters."""
+    scenario = message.get("scenario")
+    if message["type"] != "start" or not isinstance(scenario, str):
         raise ValueError('the first message must be {"type": "start", "scenario": "<name>"}')
-    session = await to_thread.run_sync(state.store.create_session, scenario[:80], "webcam")
+    scenario = scenario.strip()
+    if not scenario or len(scenario) > 80 or not scenario.isprintable():
+        raise ValueError(f"a scenario is 1 to 80 printable characters, got {scenario[:100]!r}")
+    return scenario
+
+
+async def _start(ws: WebSocket, state: AppState) -> str:
+    message = await ws.receive()
+    if message["type"] == "websocket.disconnect":
+        raise WebSocketDisconnect(message.get("code", 1000))
+    scenario = _scenario(_command(message.get("text")))
+    session = await to_thread.run_sync(state.store.create_session, scenario, "webcam")
     await to_thread.run_sync(state.apply_retention)
     await ws.send_json({"type": "started", "session": session.to_dict()})
     return session.id
 
 
 async def _loop(ws: WebSocket, run: LiveRun) -> bool:
-    """Serve frames until stop (True) or a disconnect (False)."""
+    """Serve frames until stop (True) or a disconnect (False); a bad message gets an error reply."""
     while True:
         message = await ws.receive()
         if message["type"] == "websocket.disconnect":
             return False
-        if message.get("bytes") is not None:
-            try:
+        try:
+            if message.get("bytes") is not None:
                 frame_id, jpeg = _parse_frame(message["bytes"])
                 await ws.send_json(await run.frame(frame_id, jpeg))
-            except SessionNotFoundError:
-                raise
-            except (EmolensError, ValueError) as exc:
-                await ws.send_json({"type": "error", "detail": str(exc)})
-        elif '"stop"' in (message.get("text") or ""):
-            return True
+            elif _command(message.get("text"))["type"] == "stop":
+                return True
+            else:
+                raise ValueError('after the start message, send binary frames or {"type": "stop"}')
+        except SessionNotFoundError:
+            raise
+        except (EmolensError, ValueError) as exc:
+            await ws.send_json({"type": "error", "detail": str(exc)})
 
 
 async def _finish(state: AppState, run: LiveRun) -> dict[str, Any]:

@@ -3,16 +3,22 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from emolens.storage import SessionRecord
+from emolens.types import EMOTIONS
+from emolens.web.params import PLAIN_TEXT
+
+EMOTION_NAMES = tuple(e.value for e in EMOTIONS)
+MAX_WEIGHT = 100.0  # a score weight; the score is normalised, so only the weights' ratios matter
 
 __all__ = ["AdviceOut", "SessionCreate", "SessionPublic", "SettingsPublic", "SettingsUpdate", "SummaryOut"]
 
 
 class SessionCreate(BaseModel):
-    scenario: str = Field(min_length=1, max_length=80, examples=["Interview"])
+    scenario: str = Field(min_length=1, max_length=80, pattern=PLAIN_TEXT, examples=["Interview"])
     source: str = Field(default="webcam", pattern="^(webcam|upload|video|desktop)$")
 
 
@@ -54,11 +60,18 @@ class SettingsPublic(BaseModel):
     other_weight: float
 
 
+Weight = Annotated[float, Field(ge=-MAX_WEIGHT, le=MAX_WEIGHT)]
+
+
 class SettingsUpdate(BaseModel):
+    """What the settings page saves; NaN, infinities and weights beyond +-100 are refused (422)."""
+
+    model_config = ConfigDict(allow_inf_nan=False)
+
     retention: int | None = Field(default=5, ge=1, le=100_000)
     save_face_crops: bool = False
     crop_every_n_frames: int = Field(default=10, ge=1, le=10_000)
-    weights: dict[str, float] = Field(
+    weights: dict[Literal[EMOTION_NAMES], Weight] = Field(  # type: ignore[valid-type]
         default_factory=lambda: {"happy": 2.0, "neutral": 2.0, "sad": -1.0, "angry": -2.0}
     )
-    other_weight: float = -2.0
+    other_weight: Weight = -2.0

@@ -18,6 +18,7 @@ from emolens.vision.annotate import annotate
 from emolens.vision.io import VideoSource, read_image
 from emolens.vision.pipeline import Analyzer
 from emolens.web.observe import to_observations
+from emolens.web.params import PLAIN_TEXT
 from emolens.web.state import StateDep
 
 __all__ = ["router"]
@@ -89,11 +90,11 @@ def _image_results(analyzer: Analyzer, items: list[tuple[str, bytes]]) -> list[d
 
 def _video_results(analyzer: Analyzer, name: str, path: Path) -> list[dict[str, Any]]:
     """Up to MAX_VIDEO_FRAMES evenly spaced frames with tracking; one frame in ten comes back annotated."""
-    with VideoSource(path) as probe:
+    with VideoSource(path, name=name) as probe:
         every = max(1, (probe.frame_count or MAX_VIDEO_FRAMES) // MAX_VIDEO_FRAMES)
     tracker = analyzer.new_tracker()
     results: list[dict[str, Any]] = []
-    with VideoSource(path, every=every) as video:
+    with VideoSource(path, every=every, name=name) as video:
         for frame in video:
             if len(results) >= MAX_VIDEO_FRAMES:
                 break
@@ -123,7 +124,7 @@ async def _store_results(state: StateDep, scenario: str, source: str, results: l
 async def upload(
     state: StateDep,
     files: Annotated[list[UploadFile], File(description="Several images, or one video")],
-    scenario: Annotated[str, Form(min_length=1, max_length=80)] = "Upload",
+    scenario: Annotated[str, Form(min_length=1, max_length=80, pattern=PLAIN_TEXT)] = "Upload",
 ) -> dict[str, Any]:
     """Analyse several images (source "upload") or one video (source "video") and store them as a session."""
     kinds = {_kind(f) for f in files}

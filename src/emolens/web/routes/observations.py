@@ -12,9 +12,10 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, HTTPException, Query
 from fastapi.responses import StreamingResponse
 
-from emolens.analytics import confidence_score, emotion_counts, emotion_shares, timeline
+from emolens.analytics import confidence_score, emotion_counts, emotion_shares, spreadsheet_safe, timeline
 from emolens.storage import ObservationFilter, ObservationRecord
 from emolens.types import EMOTIONS
+from emolens.web.params import PlainText
 from emolens.web.state import StoreDep, user_settings
 
 __all__ = ["filters", "router"]
@@ -22,29 +23,38 @@ __all__ = ["filters", "router"]
 router = APIRouter(tags=["observations"])
 
 
+MAX_OFFSET = 10**12  # far beyond any table, far below the 64-bit integers databases take
+
+
 def _when(text: str | None, end: bool) -> datetime | None:
+    """A query's date or time as aware UTC; 422 when it is not one or lies outside the calendar's range."""
     if not text:
         return None
     try:
         if len(text) == 10:
             day = date.fromisoformat(text)
-            return datetime(day.year, day.month, day.day, tzinfo=UTC) + (timedelta(days=1) if end else timedelta())
+            start = datetime(day.year, day.month, day.day, tzinfo=UTC)
+            return start + (timedelta(days=1) if end else timedelta())
         moment = datetime.fromisoformat(text)
-    except ValueError:
-        raise HTTPException(422, f"bad date {text!r}: use YYYY-MM-DD or an ISO 8601 time") from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+        return moment.astimezone(UTC) if moment.tzinfo else moment.replace(tzinfo=UTC)
+    except (ValueError, OverflowError):
+        raise HTTPException(
+            422, f"bad date {text[:40]!r}: use YYYY-MM-DD or an ISO 8601 time between years 1 and 9999"
+        ) from None
 
 
 def filters(
-    session_id: str | None = None,
-    source: str | None = None,
-    scenario: str | None = None,
-    person: str | None = None,
-    emotion: str | None = None,
-    since: Annotated[str | None, Query(description="YYYY-MM-DD or ISO time, inclusive")] = None,
-    until: Annotated[str | None, Query(description="YYYY-MM-DD (whole day included) or ISO time, exclusive")] = None,
+    session_id: PlainText = None,
+    source: PlainText = None,
+    scenario: PlainText = None,
+    person: PlainText = None,
+    emotion: PlainText = None,
+    since: Annotated[str | None, Query(max_length=40, description="YYYY-MM-DD or ISO time, inclusive")] = None,
+    until: Annotated[
+        str | None, Query(max_length=40, description="YYYY-MM-DD (whole day included) or ISO time, exclusive")
+    ] = None,
     limit: Annotated[int | None, Query(ge=1, le=1_000_000)] = None,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
 ) -> ObservationFilter:
     """The filter from query parameters; empty strings count as 'any'."""
     return ObservationFilter(
@@ -95,7 +105,8 @@ def _csv(rows: list[ObservationRecord]) -> Iterator[str]:
     for o in rows:
         d = o.to_dict()
         bbox = list(o.bbox) if o.bbox else ["", "", "", ""]
-        writer.writerow([d[c] for c in _COLUMNS] + [o.probabilities.get(e.value, "") for e in EMOTIONS] + bbox)
+        cells = [spreadsheet_safe(d[c]) for c in _COLUMNS]
+        writer.writerow(cells + [o.probabilities.get(e.value, "") for e in EMOTIONS] + bbox)
         yield buffer.getvalue()
         buffer.seek(0)
         buffer.truncate()

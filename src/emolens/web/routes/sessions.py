@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from fastapi import APIRouter, Query, Response
 from starlette.concurrency import run_in_threadpool
 
+from emolens.web.params import PlainText, SessionId
 from emolens.web.schemas import SessionCreate, SessionPublic, SummaryOut
 from emolens.web.state import StateDep, StoreDep, user_settings
 from emolens.web.summary import session_summary
@@ -24,30 +27,30 @@ def create_session(body: SessionCreate, state: StateDep) -> SessionPublic:
 
 @router.get("")
 def list_sessions(
-    store: StoreDep, source: str | None = None, limit: int | None = Query(None, ge=1)
+    store: StoreDep, source: PlainText = None, limit: Annotated[int | None, Query(ge=1, le=100_000)] = None
 ) -> list[SessionPublic]:
     """Sessions, newest first."""
-    return [SessionPublic.of(s) for s in store.list_sessions(source=source, limit=limit)]
+    return [SessionPublic.of(s) for s in store.list_sessions(source=source or None, limit=limit)]
 
 
 @router.get("/{session_id}")
-def get_session(session_id: str, store: StoreDep) -> SessionPublic:
+def get_session(session_id: SessionId, store: StoreDep) -> SessionPublic:
     return SessionPublic.of(store.get_session(session_id))
 
 
 @router.get("/{session_id}/summary")
-async def summary(session_id: str, store: StoreDep, person: str | None = None) -> SummaryOut:
+async def summary(session_id: SessionId, store: StoreDep, person: PlainText = None) -> SummaryOut:
     """Counts, shares, confidence score, dominant and trending emotions, timeline and advice (of one person)."""
     return await run_in_threadpool(session_summary, store, session_id, user_settings(store), person or None)
 
 
 @router.post("/{session_id}/end")
-def end_session(session_id: str, store: StoreDep) -> SessionPublic:
+def end_session(session_id: SessionId, store: StoreDep) -> SessionPublic:
     return SessionPublic.of(store.end_session(session_id))
 
 
 @router.delete("/{session_id}", status_code=204)
-def delete_session(session_id: str, store: StoreDep) -> Response:
+def delete_session(session_id: SessionId, store: StoreDep) -> Response:
     """Delete a session and every observation in it."""
     store.delete_session(session_id)
     return Response(status_code=204)
