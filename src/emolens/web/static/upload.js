@@ -8,9 +8,13 @@ form.addEventListener("submit", async (event) => {
   try {
     const out = await api("POST", "/api/uploads", new FormData(form));
     const faces = out.results.reduce((n, r) => n + r.faces.length, 0);
-    statusEl.replaceChildren(`${out.results.length} item(s), ${faces} face(s) · `,
+    const failed = out.results.filter((r) => r.error).length;
+    const summary = `${out.results.length - failed} of ${out.results.length} item(s) analysed, ${faces} face(s)` +
+      (failed ? `; ${failed} could not be read (see below)` : "");
+    statusEl.classList.toggle("error", failed > 0);
+    statusEl.replaceChildren(summary, ...(out.session ? [" · ",
       el("a", { href: `/advice?session=${out.session.id}` }, "advice"), " · ",
-      el("a", { href: `/analytics?session_id=${out.session.id}` }, "analytics"));
+      el("a", { href: `/analytics?session_id=${out.session.id}` }, "analytics")] : [" · nothing was stored"]));
     document.getElementById("results").replaceChildren(...out.results.filter((r) => r.annotated || r.error).map((r) => el("figure", {},
       r.annotated ? el("img", { src: r.annotated, alt: r.name }) : "",
       el("figcaption", { class: r.error ? "error" : "" }, r.error ? `${r.name}: ${r.error}` :
