@@ -315,3 +315,43 @@ def test_cli_refuses_with_one_line(tmp_path: Path, astronaut_bgr: np.ndarray, ar
     assert result.returncode in (1, 2), result.stderr
     assert words in result.stderr and "Traceback" not in result.stderr
     assert "hunter2" not in result.stderr + result.stdout
+
+
+def test_enrolling_without_a_photo_says_what_is_missing(target: Target) -> None:
+    with target.server.client() as client:
+        response = client.post("/api/people", data={"name": "Ada"})
+    assert response.status_code == 422
+    body = response.json()
+    assert body["detail"] == "invalid request: photos: a value is required"
+    assert body["errors"][0]["loc"] == ["body", "photos"] and "input" not in body["errors"][0]
+    target.assert_intact()
+
+
+def _giant_frame_video(folder: Path) -> bytes:
+    path = folder / "giant.avi"
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), 10, (32_768, 8))
+    writer.write(np.zeros((8, 32_768, 3), np.uint8))
+    writer.release()
+    return path.read_bytes()
+
+
+@pytest.mark.parametrize(
+    ("kind", "words"),
+    [("empty", "empty"), ("text", "cannot open"), ("truncated", "talk.avi"), ("giant-frames", "sides above")],
+)
+def test_bad_videos_are_422_without_server_paths(
+    target: Target, moving_face_video: Path, tmp_path: Path, kind: str, words: str
+) -> None:
+    good = moving_face_video.read_bytes()
+    data = {
+        "empty": b"",
+        "text": b"this is not a video\n" * 50,
+        "truncated": good[:300],
+        "giant-frames": _giant_frame_video(tmp_path),
+    }[kind]
+    with target.server.client() as client:
+        response = client.post("/api/uploads", files=[("files", ("talk.avi", data))], data={"scenario": "Videos"})
+    assert response.status_code == 422, response.text
+    detail = response.json()["detail"]
+    assert words in detail and "/tmp" not in detail and "upload.avi" not in detail
+    target.assert_intact()
