@@ -110,7 +110,7 @@ def test_a_killed_servers_session_is_ended_by_another(
         second.wait(timeout=20)
     acknowledged, stored = sum(n for _, n in acks), len(rows)
     killed_at = acks[-1][0]
-    last_second = sum(n for t, n in acks if t > killed_at - FLUSH_EVERY_S - 0.1)
+    last_second = sum(n for t, n in acks if t > killed_at - FLUSH_EVERY_S - 0.2)  # a flush and a frame of slack
     with capsys.disabled():
         fps = len(acks) / (acks[-1][0] - acks[0][0])
         print(
