@@ -37,6 +37,18 @@ def test_batches_reach_the_store_and_close_ends_the_session(store: Store, tmp_pa
     assert not (tmp_path / "unsaved.csv").exists()
 
 
+def test_a_session_that_saw_no_face_is_not_kept(store: Store, tmp_path: Path) -> None:
+    real = SessionRecorder(store, "Real", batch=1)
+    _frames(real, 2)
+    real.close(tmp_path / "real.csv")
+    recorder = SessionRecorder(store, "Empty room")
+    recorder.add([], T0)
+    session = recorder.close(tmp_path / "unsaved.csv")
+    assert session.ended_at is not None and session.observation_count == 0
+    assert [s.id for s in store.list_sessions()] == [real.session_id]
+    assert store.apply_retention(1) == [] and store.get_session(real.session_id).observation_count == 2
+
+
 def test_write_csv_has_one_row_per_observation(store: Store, tmp_path: Path) -> None:
     recorder = SessionRecorder(store, "Exam")
     _frames(recorder, 3, faces=2)

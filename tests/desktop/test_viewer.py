@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import csv
 import json
+import os
+import subprocess
+import time
 from pathlib import Path
 
 import numpy as np
 from sqlalchemy import text
-from tests.desktop.conftest import face_video
+from tests.desktop.conftest import EMOLENS, face_video
 
 from emolens.desktop import LiveOptions, LiveViewer
 from emolens.desktop.panel import PANEL_WIDTH
 from emolens.desktop.recorder import SessionRecorder
-from emolens.storage import ObservationFilter, Store
+from emolens.storage import Heartbeat, ObservationFilter, Store
 from emolens.vision.io import VideoSource
 
 
@@ -100,3 +103,38 @@ def test_a_database_failure_mid_session_neither_stops_the_viewer_nor_loses_frame
     assert summary.frames == 8
     with (viewer.folder / "unsaved-observations.csv").open() as handle:
         assert len(list(csv.DictReader(handle))) == 8
+
+
+def test_a_killed_viewers_session_is_ended_by_the_next_owner(
+    tmp_path: Path, db_file: Path, astronaut_bgr: np.ndarray
+) -> None:
+    video = face_video(tmp_path / "long.avi", astronaut_bgr, 600)
+    env = {**os.environ, "EMOLENS_HEARTBEAT_S": "0.2", "EMOLENS_DATA_DIR": str(tmp_path / "data")}
+    args = [EMOLENS, "live", "--source", str(video), "--no-window", "--db", str(db_file), "--out", str(tmp_path)]
+    viewer = subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    store = Store(f"sqlite:///{db_file}")
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and not [s for s in store.list_sessions() if s.observation_count]:
+            time.sleep(0.2)
+        [session] = store.list_sessions()
+        with store.engine.connect() as conn:
+            kind = conn.execute(
+                text("SELECT o.kind FROM owners o JOIN sessions s ON s.owner_id = o.id WHERE s.id = :id"),
+                {"id": session.id},
+            ).scalar()
+        assert kind == "viewer" and session.ended_at is None
+    finally:
+        viewer.kill()
+        viewer.wait(timeout=10)
+    beat = Heartbeat(store, "viewer", interval_s=0.2).start()
+    try:
+        deadline = time.monotonic() + 10
+        while store.get_session(session.id).ended_at is None and time.monotonic() < deadline:
+            time.sleep(0.1)
+        ended = store.get_session(session.id)
+        last = store.query_observations(ObservationFilter(session_id=session.id))[-1].timestamp
+        assert ended.ended_at == last and ended.observation_count > 0
+    finally:
+        beat.stop()
+        store.close()

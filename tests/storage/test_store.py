@@ -110,7 +110,9 @@ def test_retention_never_deletes_a_session_still_recording(store: Store) -> None
     store.add_observations(live.id, [_obs(0), _obs(1)])
     ended = [store.create_session(f"S{i}", "upload", started_at=T0 + timedelta(minutes=i + 1)).id for i in range(3)]
     for session_id in ended:
+        store.add_observations(session_id, [_obs(0)])
         store.end_session(session_id)
+    assert store.retention_preview(1) == (2, 2)  # S0 and S1; the live one is beyond the latest 1 but spared
     assert sorted(store.apply_retention(1)) == sorted(ended[:2])
     assert {s.id for s in store.list_sessions()} == {live.id, ended[2]}
     assert store.apply_retention(0) == [ended[2]]
@@ -119,17 +121,32 @@ def test_retention_never_deletes_a_session_still_recording(store: Store) -> None
     assert store.apply_retention(0) == [live.id]
 
 
-def test_sessions_left_open_by_a_crash_are_ended_at_their_last_activity(store: Store) -> None:
-    crashed = store.create_session("Crashed", "desktop", started_at=T0)
-    store.add_observations(crashed.id, [_obs(0), _obs(90)])
-    silent = store.create_session("Silent", "webcam", started_at=T0 + timedelta(minutes=5))
-    running = store.create_session("Running", "desktop")
-    store.add_observations(running.id, [ObservationIn(datetime.now(UTC), "happy", 0.9)])
-    assert sorted(store.end_stale_sessions()) == sorted([crashed.id, silent.id])
-    assert store.get_session(crashed.id).ended_at == T0 + timedelta(seconds=90)
-    assert store.get_session(silent.id).ended_at == T0 + timedelta(minutes=5)
-    assert store.get_session(running.id).ended_at is None
-    assert store.end_stale_sessions() == []
+def test_empty_sessions_never_count_toward_retention(store: Store) -> None:
+    real = store.create_session("Real", "webcam", started_at=T0)
+    store.add_observations(real.id, [_obs(0), _obs(1), _obs(2)])
+    store.end_session(real.id)
+    empty = [store.create_session(f"E{i}", "webcam", started_at=T0 + timedelta(minutes=i + 1)) for i in range(6)]
+    for session in empty[:5]:
+        assert store.end_session(session.id).observation_count == 0  # ending it empty deletes it
+        with pytest.raises(SessionNotFoundError):
+            store.get_session(session.id)
+    assert store.retention_preview(1) == (0, 0)
+    assert store.apply_retention(1) == []
+    assert {s.id for s in store.list_sessions()} == {real.id, empty[5].id}  # the open one waits for its faces
+    assert store.get_session(real.id).observation_count == 3
+    assert store.retention_preview(0) == (1, 3)
+
+
+def test_retention_deletes_empty_sessions_ended_before_this_rule(store: Store) -> None:
+    real = store.create_session("Real", "webcam", started_at=T0)
+    store.add_observations(real.id, [_obs(0)])
+    store.end_session(real.id)
+    legacy = store.create_session("Legacy", "upload", started_at=T0 + timedelta(minutes=1))
+    with store.engine.begin() as conn:  # an empty session ended by an older emolens
+        conn.execute(text("UPDATE sessions SET ended_at = started_at WHERE id = :id"), {"id": legacy.id})
+    assert store.retention_preview(5) == (0, 0)
+    assert store.apply_retention(5) == [legacy.id]
+    assert [s.id for s in store.list_sessions()] == [real.id]
 
 
 def test_settings_round_trip(store: Store) -> None:

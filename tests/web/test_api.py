@@ -57,12 +57,15 @@ def test_session_api_life_cycle(server: Server) -> None:
         sid = created.json()["id"]
         assert client.get(f"/api/sessions/{sid}").json()["scenario"] == "Meeting"
         assert sid in [s["id"] for s in client.get("/api/sessions").json()]
-        assert client.post(f"/api/sessions/{sid}/end").json()["ended_at"] is not None
         summary = client.get(f"/api/sessions/{sid}/summary").json()
         assert summary["confidence_score"] is None and summary["dominant"] is None
-        assert client.delete(f"/api/sessions/{sid}").status_code == 204
-        missing = client.get(f"/api/sessions/{sid}")
+        ended = client.post(f"/api/sessions/{sid}/end").json()
+        assert ended["ended_at"] is not None and ended["observation_count"] == 0
+        missing = client.get(f"/api/sessions/{sid}")  # a session that ends empty is not kept
         assert missing.status_code == 404 and "no session" in missing.json()["detail"]
+        other = client.post("/api/sessions", json={"scenario": "Other"}).json()["id"]
+        assert client.delete(f"/api/sessions/{other}").status_code == 204
+        assert client.get(f"/api/sessions/{other}").status_code == 404
         bad = client.post("/api/sessions", json={"scenario": "X", "source": "phone"})
         assert bad.status_code == 422
 
@@ -112,14 +115,29 @@ def test_upload_limits(server: Server) -> None:
         assert client.post("/api/uploads", files=mixed).status_code == 422
 
 
-def test_settings_retention_and_delete_all(server: Server) -> None:
+def _upload_one(client: httpx.Client, image: np.ndarray, scenario: str) -> str:
+    files = {"files": (f"{scenario}.jpg", _jpeg(image), "image/jpeg")}
+    out = client.post("/api/uploads", files=files, data={"scenario": scenario})
+    assert out.status_code == 201, out.text
+    return str(out.json()["session"]["id"])
+
+
+def test_settings_retention_asks_before_deleting_and_delete_all(server: Server, astronaut_bgr: np.ndarray) -> None:
     with server.client() as client:
-        ids = [client.post("/api/sessions", json={"scenario": f"S{i}"}).json()["id"] for i in range(4)]
-        for session_id in ids[1:]:  # the oldest is still being recorded: retention spares it
-            client.post(f"/api/sessions/{session_id}/end")
-        saved = client.put("/api/settings", json={"retention": 2, "save_face_crops": False}).json()
-        assert saved["retention"] == 2
-        assert [s["id"] for s in client.get("/api/sessions").json()] == [ids[3], ids[2], ids[0]]
+        recording = client.post("/api/sessions", json={"scenario": "Recording"}).json()["id"]  # open: spared
+        ids = [_upload_one(client, astronaut_bgr, f"S{i}") for i in range(3)]
+        before = client.get("/api/sessions").json()
+        doomed = [s for s in before if s["observation_count"] and s["ended_at"]][2:]
+        body = {"retention": 2, "save_face_crops": False}
+        refused = client.put("/api/settings", json=body)
+        assert refused.status_code == 409 and "confirm=true" in refused.json()["detail"]
+        assert refused.json()["sessions"] == len(doomed) >= 1
+        assert refused.json()["observations"] == sum(s["observation_count"] for s in doomed)
+        assert client.get("/api/settings").json()["retention"] == 5 and client.get("/api/sessions").json() == before
+        saved = client.put("/api/settings", params={"confirm": "true"}, json=body)
+        assert saved.status_code == 200 and saved.json()["retention"] == 2
+        assert [s["id"] for s in client.get("/api/sessions").json()] == [ids[2], ids[1], recording]
+        assert client.put("/api/settings", json=body).status_code == 200  # deletes nothing: no question
         client.put("/api/settings", json={"retention": None})
         assert client.get("/api/settings").json()["retention"] is None
         assert client.delete("/api/data").json()["deleted_sessions"] == 3
@@ -182,7 +200,9 @@ def test_kiosk_endpoints(serve: Callable[..., Server], moving_face_video: Path) 
         assert saved and all(Path(p).exists() and "/happy/happy_" in p for p in saved)
 
 
-def test_kiosk_records_a_session_that_analytics_shows(serve: Callable[..., Server], moving_face_video: Path) -> None:
+def test_kiosk_records_a_session_that_analytics_shows(
+    serve: Callable[..., Server], moving_face_video: Path, astronaut_bgr: np.ndarray
+) -> None:
     server = serve("--camera", str(moving_face_video))
     with server.client() as client:
         assert client.get("/emotion").status_code == 200  # the first request starts the camera
@@ -195,10 +215,9 @@ def test_kiosk_records_a_session_that_analytics_shows(serve: Callable[..., Serve
         assert kiosk["scenario"] == "Kiosk" and kiosk["ended_at"] is None and kiosk["observation_count"] >= 5
         rows = client.get("/api/observations", params={"session_id": kiosk["id"]}).json()
         assert rows and {r["emotion"] for r in rows} == {"happy"} and {r["source"] for r in rows} == {"webcam"}
-        for name in ("A", "B"):
-            later = client.post("/api/sessions", json={"scenario": name, "source": "upload"}).json()["id"]
-            client.post(f"/api/sessions/{later}/end")
-        client.put("/api/settings", json={"retention": 1})
+        later = [_upload_one(client, astronaut_bgr, name) for name in ("A", "B")][-1]
+        assert client.put("/api/settings", json={"retention": 1}).json()["sessions"] == 1
+        client.put("/api/settings", params={"confirm": "true"}, json={"retention": 1})
         assert [s["id"] for s in client.get("/api/sessions").json()] == [later, kiosk["id"]]  # still recording: kept
 
 

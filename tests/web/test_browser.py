@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import cv2
+import httpx
 import numpy as np
 import pytest
 from live_server import Server
@@ -144,3 +145,36 @@ def test_other_pages_render_and_dark_mode(
     page.reload()
     assert page.evaluate("document.documentElement.dataset.theme") == "dark"
     _shot(page, "settings-dark")
+
+
+def test_lowering_retention_asks_first(browser: object, server: Server, astronaut_bgr: np.ndarray) -> None:
+    jpeg = cv2.imencode(".jpg", astronaut_bgr)[1].tobytes()
+    with server.client() as client:
+        for name in ("Older", "Newer"):
+            client.post("/api/uploads", files={"files": (f"{name}.jpg", jpeg, "image/jpeg")}, data={"scenario": name})
+        before = client.get("/api/sessions").json()
+    doomed = [s for s in before if s["observation_count"] and s["ended_at"]][1:]
+    page = browser.new_page()  # type: ignore[attr-defined]
+    questions: list[str] = []
+    answers = iter([False, True])  # first "Cancel", then "OK"
+
+    def answer(dialog: object) -> None:
+        questions.append(dialog.message)  # type: ignore[attr-defined]
+        if next(answers):
+            dialog.accept()  # type: ignore[attr-defined]
+        else:
+            dialog.dismiss()  # type: ignore[attr-defined]
+
+    page.on("dialog", answer)
+    page.goto(server.url + "/settings")
+    page.wait_for_selector('[data-testid="delete-session"]', timeout=30_000)
+    page.fill('[data-testid="retention"]', "1")
+    page.click('[data-testid="save-settings"]')
+    page.wait_for_function("document.getElementById('saved').textContent.startsWith('Not saved')", timeout=30_000)
+    observations = sum(s["observation_count"] for s in doomed)
+    assert f"deletes {len(doomed)} older session(s) with {observations} observation(s)" in questions[0]
+    assert httpx.get(server.url + "/api/sessions").json() == before
+    page.click('[data-testid="save-settings"]')
+    page.wait_for_function("document.getElementById('saved').textContent === 'Saved.'", timeout=30_000)
+    kept = [s["scenario"] for s in httpx.get(server.url + "/api/sessions").json() if s["observation_count"]]
+    assert len(questions) == 2 and kept == ["Newer"]

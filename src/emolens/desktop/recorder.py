@@ -70,7 +70,7 @@ class SessionRecorder:
         return self.store.query_observations(ObservationFilter(session_id=self.session_id))
 
     def close(self, fallback_csv: Path) -> SessionRecord:
-        """Write what is queued, end the session and return its final record."""
+        """Write what is queued, end the session and return its final record (an empty session is not kept)."""
         if not self.flush():
             write_csv(fallback_csv, [_unsaved_record(self.session, o) for o in self._pending])
             log.error("%d observations could not be stored; they are in %s", len(self._pending), fallback_csv)

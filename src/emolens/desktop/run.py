@@ -13,7 +13,7 @@ from emolens.desktop.recorder import SessionRecorder
 from emolens.desktop.summary import SessionSummary
 from emolens.desktop.viewer import LiveOptions, LiveViewer
 from emolens.errors import EmolensError
-from emolens.storage import Store, resolve_db_url
+from emolens.storage import Heartbeat, Store, heartbeat_interval_s, resolve_db_url
 from emolens.vision.io import VideoSource
 from emolens.vision.pipeline import Analyzer
 
@@ -52,13 +52,16 @@ def run_live(
     video = VideoSource(source)
     analyzer = analyzer or Analyzer(small_faces=False)
     store = Store(resolve_db_url(db))
+    heartbeat: Heartbeat | None = None
     try:
-        store.end_stale_sessions()
+        heartbeat = Heartbeat(store, "viewer", heartbeat_interval_s()).start()
         options = with_saved_settings(options, store)
         recorder = SessionRecorder(store, options.scenario)
         viewer = LiveViewer(analyzer, video, recorder, options, notify=notify, is_file=is_file_source(source))
         notify(f"session {recorder.session_id} ({options.scenario}); files go to {Path(viewer.folder)}")
         return viewer.run()
     finally:
+        if heartbeat is not None:
+            heartbeat.stop()
         video.close()
         store.close()

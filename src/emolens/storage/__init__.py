@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+from emolens.storage.owners import Heartbeat, heartbeat_interval_s
 from emolens.storage.paths import data_dir, resolve_db_url
 from emolens.storage.people import EnrolledFace, PeopleRepository, PersonRecord, check_person_name
 from emolens.storage.records import SOURCES, ObservationFilter, ObservationIn, ObservationRecord, SessionRecord
@@ -14,6 +15,7 @@ from emolens.storage.store import Store
 __all__ = [
     "SOURCES",
     "EnrolledFace",
+    "Heartbeat",
     "ObservationFilter",
     "ObservationIn",
     "ObservationRecord",
@@ -23,5 +25,6 @@ __all__ = [
     "Store",
     "check_person_name",
     "data_dir",
+    "heartbeat_interval_s",
     "resolve_db_url",
 ]

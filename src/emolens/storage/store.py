@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from emolens.errors import DatabaseError, SessionNotFoundError, StorageError
 from emolens.storage.guard import Database
+from emolens.storage.owners import DEFAULT_HEARTBEAT_S, LEGACY_IDLE, MISSED_BEATS, OwnerRepository
 from emolens.storage.people import PeopleRepository
 from emolens.storage.records import SOURCES, ObservationFilter, ObservationIn, ObservationRecord, SessionRecord
 from emolens.storage.tables import ObservationRow, SessionRow, SettingRow
@@ -41,12 +42,6 @@ def _make_engine(url: str) -> Engine:
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     return create_engine(url, pool_pre_ping=True)
-
-
-def _as_utc(value: datetime | str) -> datetime:
-    """An aggregate's datetime as aware UTC (SQLite hands MAX() back as text, without the column's type)."""
-    stamp = datetime.fromisoformat(value) if isinstance(value, str) else value
-    return stamp if stamp.tzinfo else stamp.replace(tzinfo=UTC)
 
 
 def _session_record(row: SessionRow, count: int = 0) -> SessionRecord:
@@ -83,6 +78,9 @@ class Store:
             raise DatabaseError(f"cannot open the database {self.safe_url}: {exc}; check --db or EMOLENS_DB") from exc
         self._db = Database(sessionmaker(self.engine, expire_on_commit=False), self.safe_url)
         self.people = PeopleRepository(self._db)
+        self.owners = OwnerRepository(self._db)
+        self.owner_id: str | None = None
+        self._owner = ("server", DEFAULT_HEARTBEAT_S * MISSED_BEATS)
 
     @property
     def safe_url(self) -> str:
@@ -104,14 +102,16 @@ class Store:
     # sessions ---------------------------------------------------------------------------------------------
 
     def create_session(self, scenario: str, source: str, started_at: datetime | None = None) -> SessionRecord:
-        """A new session with a fresh UUID; ``source`` is one of webcam, upload, video, desktop."""
+        """A new session with a fresh UUID, owned by this store's owner; ``source``: webcam, upload, video, desktop."""
         if source not in SOURCES:
             raise StorageError(f"unknown source {source!r}; expected one of {', '.join(SOURCES)}")
         scenario = scenario.strip()
         if not scenario or len(scenario) > 80:
             raise StorageError(f"a scenario needs 1 to 80 characters, got {scenario!r}")
         started = started_at or datetime.now(UTC)
-        row = SessionRow(id=str(uuid.uuid4()), scenario=scenario, source=source, started_at=started)
+        row = SessionRow(
+            id=str(uuid.uuid4()), scenario=scenario, source=source, started_at=started, owner_id=self.owner_id
+        )
         with self._db.write("create a session") as db:
             db.add(row)
         return _session_record(row)
@@ -123,12 +123,18 @@ class Store:
         return row
 
     def end_session(self, session_id: str, ended_at: datetime | None = None) -> SessionRecord:
-        """Mark a session ended (now by default); ending an ended session keeps its first end time."""
+        """Mark a session ended (now by default); ending an ended session keeps its first end time.
+
+        A session that ends without an observation is deleted (it would only crowd real ones out of
+        retention); its final record, with count 0, is still returned.
+        """
         with self._db.write(f"end session {session_id}") as db:
             row = self._row(db, session_id)
             if row.ended_at is None:
                 row.ended_at = ended_at or datetime.now(UTC)
             count = self._count(db, session_id)
+            if count == 0:
+                db.delete(row)
         return _session_record(row, count)
 
     def _count(self, db: Session, session_id: str) -> int:
@@ -166,51 +172,81 @@ class Store:
             deleted = cast(CursorResult[Any], db.execute(delete(SessionRow)))
             return deleted.rowcount or 0
 
-    def end_stale_sessions(self, idle_for: timedelta = timedelta(hours=6)) -> list[str]:
-        """End sessions left open by a crashed viewer or server: no observation for ``idle_for``.
+    def register_owner(self, kind: str, timeout_s: float = DEFAULT_HEARTBEAT_S * MISSED_BEATS) -> str:
+        """Register this process (a "server" or "viewer") as the owner of the sessions this store creates.
 
-        Their end time becomes their last observation (or their start), so summaries stay true and
-        retention can count them again. Returns the ids it ended.
+        Other processes end those sessions when no heartbeat came for ``timeout_s``. Returns the owner id.
         """
-        cutoff = datetime.now(UTC) - idle_for
-        last = (
-            select(ObservationRow.session_id, func.max(ObservationRow.timestamp).label("last_seen"))
-            .group_by(ObservationRow.session_id)
-            .subquery()
+        self.owner_id = self.owners.register(kind, timeout_s)
+        self._owner = (kind, timeout_s)
+        return self.owner_id
+
+    def heartbeat(self) -> None:
+        """Tell other servers and viewers that this owner is alive (call well within its timeout)."""
+        if self.owner_id is None:
+            raise StorageError("heartbeat before register_owner: register this process as an owner first")
+        self.owners.beat(self.owner_id, *self._owner)
+
+    def release_owner(self) -> None:
+        """Remove this owner on a clean exit; sessions it left open are ended by the next reaper."""
+        if self.owner_id is not None:
+            self.owners.release(self.owner_id)
+            self.owner_id = None
+
+    def end_orphaned_sessions(self, legacy_idle: timedelta = LEGACY_IDLE) -> list[str]:
+        """End open sessions whose owner stopped beating or is gone, at their last observation; their ids.
+
+        Empty ones are deleted instead. Sessions from before owners existed (no owner) end once idle for
+        ``legacy_idle``. Safe to run from every server and viewer at once, on SQLite and PostgreSQL.
+        """
+        return self.owners.end_orphans(legacy_idle)
+
+    def _retention_doomed(self, db: Session, keep_latest: int) -> tuple[list[str], int]:
+        """The ended sessions with observations beyond the ``keep_latest`` newest such, and their observations."""
+        counts = (
+            select(ObservationRow.session_id, func.count().label("n")).group_by(ObservationRow.session_id).subquery()
         )
         query = (
-            select(SessionRow, last.c.last_seen)
-            .outerjoin(last, last.c.session_id == SessionRow.id)
-            .where(SessionRow.ended_at.is_(None))
+            select(SessionRow.id, SessionRow.ended_at, counts.c.n)
+            .join(counts, counts.c.session_id == SessionRow.id)
+            .order_by(SessionRow.started_at.desc(), SessionRow.id)
         )
-        ended = []
-        with self._db.write("end stale sessions") as db:
-            for row, last_seen in db.execute(query).all():
-                activity = _as_utc(last_seen) if last_seen is not None else row.started_at
-                if activity < cutoff:
-                    row.ended_at = activity
-                    ended.append(row.id)
-        if ended:
-            log.info("ended %d session(s) left open for over %s", len(ended), idle_for)
-        return ended
+        rows = db.execute(query).all()[keep_latest:]
+        doomed = [(i, n) for i, ended, n in rows if ended is not None]
+        return [i for i, _ in doomed], sum(n for _, n in doomed)
+
+    def retention_preview(self, keep_latest: int | None) -> tuple[int, int]:
+        """How many sessions and observations ``apply_retention(keep_latest)`` would delete now."""
+        if keep_latest is None:
+            return 0, 0
+        self._check_keep(keep_latest)
+        with self._db.read("preview retention") as db:
+            doomed, observations = self._retention_doomed(db, keep_latest)
+        return len(doomed), observations
+
+    @staticmethod
+    def _check_keep(keep_latest: int) -> None:
+        if keep_latest < 0:
+            raise StorageError(f"keep_latest must be >= 0 or None, got {keep_latest}")
 
     def apply_retention(self, keep_latest: int | None) -> list[str]:
-        """Keep only the ``keep_latest`` newest sessions (None keeps all); returns the deleted ids.
+        """Keep only the ``keep_latest`` newest sessions with observations (None keeps all); the deleted ids.
 
-        A session not yet ended (a live run in the desktop viewer or the web app) is never deleted.
+        Sessions without observations never count; ended ones are deleted. A session not yet ended
+        (a live run in the desktop viewer or the web app) is never deleted.
         """
         if keep_latest is None:
             return []
-        if keep_latest < 0:
-            raise StorageError(f"keep_latest must be >= 0 or None, got {keep_latest}")
-        order = (SessionRow.started_at.desc(), SessionRow.id)
+        self._check_keep(keep_latest)
+        has_rows = select(ObservationRow.id).where(ObservationRow.session_id == SessionRow.id).exists()
         with self._db.write("apply retention") as db:
-            rows = db.execute(select(SessionRow.id, SessionRow.ended_at).order_by(*order)).all()
-            doomed = [i for i, ended in rows[keep_latest:] if ended is not None]
+            doomed, _ = self._retention_doomed(db, keep_latest)
+            empty = db.scalars(select(SessionRow.id).where(SessionRow.ended_at.is_not(None), ~has_rows)).all()
+            doomed += empty
             if doomed:
                 db.execute(delete(ObservationRow).where(ObservationRow.session_id.in_(doomed)))
                 db.execute(delete(SessionRow).where(SessionRow.id.in_(doomed)))
-        log.info("retention kept %d session(s), deleted %d", len(rows) - len(doomed), len(doomed))
+        log.info("retention deleted %d session(s) (%d of them empty)", len(doomed), len(empty))
         return doomed
 
     # observations -----------------------------------------------------------------------------------------

@@ -9,7 +9,16 @@ from sqlalchemy import JSON, DateTime, Float, ForeignKey, Index, Integer, LargeB
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-__all__ = ["Base", "EmbeddingRow", "ObservationRow", "PersonRow", "SessionRow", "SettingRow", "UtcDateTime"]
+__all__ = [
+    "Base",
+    "EmbeddingRow",
+    "ObservationRow",
+    "OwnerRow",
+    "PersonRow",
+    "SessionRow",
+    "SettingRow",
+    "UtcDateTime",
+]
 
 
 class UtcDateTime(TypeDecorator[datetime]):
@@ -43,6 +52,21 @@ class SessionRow(Base):
     source: Mapped[str] = mapped_column(String(16))
     started_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
     ended_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    owner_id: Mapped[str | None] = mapped_column(String(36), nullable=True, index=True)
+
+
+class OwnerRow(Base):
+    """A running server or viewer; it is gone once ``heartbeat_at`` is older than its own ``timeout_s``."""
+
+    __tablename__ = "owners"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    host: Mapped[str] = mapped_column(String(255))
+    pid: Mapped[int] = mapped_column(Integer)
+    started_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    heartbeat_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    timeout_s: Mapped[float] = mapped_column(Float)
 
 
 class ObservationRow(Base):

@@ -25,7 +25,7 @@ from emolens.errors import (
     StorageError,
 )
 from emolens.people import load_gallery
-from emolens.storage import Store
+from emolens.storage import Heartbeat, Store
 from emolens.vision.pipeline import Analyzer
 from emolens.vision.recognize import DlibRecognizer
 from emolens.web import kiosk, live
@@ -81,13 +81,13 @@ def create_app(settings: WebSettings) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         store = Store(settings.db_url)
-        store.end_stale_sessions()
         recognizer = DlibRecognizer()
         gallery = load_gallery(store, recognizer)
         pool = AnalyzerPool(
             settings.workers,
             lambda: Analyzer(settings.detector, settings.model, gallery=gallery, recognizer=recognizer),
         )
+        heartbeat = Heartbeat(store, "server", settings.heartbeat_s).start()
         app.state.emolens = AppState(settings, store, pool, gallery=gallery, recognizer=recognizer)
         log.info("emolens serving %s with %d analyzer(s)", store.safe_url, pool.size)
         try:
@@ -95,6 +95,7 @@ def create_app(settings: WebSettings) -> FastAPI:
         finally:
             if app.state.emolens.kiosk is not None:
                 app.state.emolens.kiosk.close()
+            heartbeat.stop()
             store.close()
 
     app = FastAPI(

@@ -23,7 +23,7 @@ from emolens.vision.track import Tracker
 from emolens.web.observe import save_face_crops, to_observations
 from emolens.web.security import authorised, same_origin
 from emolens.web.state import AppState, get_state, user_settings
-from emolens.web.summary import session_summary
+from emolens.web.summary import session_summary, summarize
 
 __all__ = ["router"]
 
@@ -167,7 +167,10 @@ async def _loop(ws: WebSocket, run: LiveRun) -> bool:
 async def _finish(state: AppState, run: LiveRun) -> dict[str, Any]:
     try:
         await run.flush()
-        await to_thread.run_sync(state.store.end_session, run.session_id, datetime.now(UTC))
+        ended = await to_thread.run_sync(state.store.end_session, run.session_id, datetime.now(UTC))
+        if ended.observation_count == 0:  # the store deleted it: an empty session is never kept
+            return {"type": "summary", "summary": summarize(ended, [], run.prefs).model_dump(mode="json")}
+        await to_thread.run_sync(state.apply_retention)  # it counts toward retention now that it has observations
         summary = await to_thread.run_sync(session_summary, state.store, run.session_id, run.prefs)
     except SessionNotFoundError as exc:
         log.warning("live session %s was deleted while recording", run.session_id)

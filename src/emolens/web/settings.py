@@ -6,7 +6,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from emolens.storage import data_dir
+from emolens.storage import data_dir, heartbeat_interval_s
 
 __all__ = ["WebSettings"]
 
@@ -16,7 +16,9 @@ class WebSettings:
     """What the app needs: where the records live, limits, the optional API token and the kiosk camera.
 
     ``workers`` analyzers run frames in parallel (more: more concurrent live sessions, more memory);
-    ``camera`` is the server-side source for the kiosk endpoints (a camera index or a video file).
+    ``camera`` is the server-side source for the kiosk endpoints (a camera index or a video file);
+    ``heartbeat_s`` ($EMOLENS_HEARTBEAT_S) is how often the server tells others it is alive; six missed
+    beats and any other server or viewer ends its open sessions.
     """
 
     db_url: str
@@ -29,11 +31,14 @@ class WebSettings:
     data_folder: Path = field(default_factory=data_dir)
     detector: str = "mediapipe"
     model: str | None = None
+    heartbeat_s: float = field(default_factory=heartbeat_interval_s)
 
     def __post_init__(self) -> None:
         if self.max_image_mb <= 0 or self.max_video_mb <= 0:
             raise ValueError(f"upload limits must be positive, got {self.max_image_mb} MB and {self.max_video_mb} MB")
         if self.workers < 1:
             raise ValueError(f"workers must be >= 1, got {self.workers}")
+        if not 0.05 <= self.heartbeat_s <= 3600:
+            raise ValueError(f"heartbeat_s must lie in [0.05, 3600] seconds, got {self.heartbeat_s}")
         if self.api_token is not None and len(self.api_token) < 16:
             raise ValueError("an API token needs at least 16 characters; generate one with `python -m secrets`")

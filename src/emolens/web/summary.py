@@ -11,16 +11,21 @@ from emolens.analytics import (
     timeline,
     trending_emotions,
 )
-from emolens.storage import ObservationFilter, Store
+from emolens.storage import ObservationFilter, ObservationRecord, SessionRecord, Store
 from emolens.web.schemas import AdviceOut, SessionPublic, SettingsPublic, SummaryOut
 
-__all__ = ["session_summary"]
+__all__ = ["session_summary", "summarize"]
 
 
 def session_summary(store: Store, session_id: str, prefs: SettingsPublic, person: str | None = None) -> SummaryOut:
     """Everything the summary, analytics and advice pages show about one session (or one person in it)."""
     session = store.get_session(session_id)
     observations = store.query_observations(ObservationFilter(session_id=session_id, person=person))
+    return summarize(session, observations, prefs)
+
+
+def summarize(session: SessionRecord, observations: list[ObservationRecord], prefs: SettingsPublic) -> SummaryOut:
+    """The summary of ``session`` from its ``observations`` (say, none for a session that ended empty)."""
     counts = emotion_counts(o.emotion for o in observations)
     dominant = dominant_emotion(counts)
     trending = trending_emotions(observations)

@@ -110,10 +110,23 @@ def _video_results(analyzer: Analyzer, name: str, path: Path) -> list[dict[str, 
     return results
 
 
+def _nothing_stored(results: list[dict[str, Any]]) -> HTTPException:
+    """The 422 for an upload without a single face: every file's error, or that no face was found."""
+    errors = [f"{r['name']}: {r['error']}" for r in results if "error" in r]
+    if errors and len(errors) == len(results):
+        shown = "; ".join(errors[:10]) + (f"; and {len(errors) - 10} more" if len(errors) > 10 else "")
+        return HTTPException(422, f"nothing was stored: every file failed ({shown})")
+    failed = f" ({'; '.join(errors[:10])})" if errors else ""
+    return HTTPException(422, f"nothing was stored: no face was found in {len(results)} image(s) or frame(s){failed}")
+
+
 async def _store_results(state: StateDep, scenario: str, source: str, results: list[dict[str, Any]]) -> dict[str, Any]:
+    """Store the faces found as one ended session; a 422 and no session when there is not one face."""
     store = state.store
-    session = await run_in_threadpool(store.create_session, scenario, source)
     observations = [o for r in results for o in to_observations(r.pop("_predictions", []))]
+    if not observations:
+        raise _nothing_stored(results)
+    session = await run_in_threadpool(store.create_session, scenario, source)
     await run_in_threadpool(store.add_observations, session.id, observations)
     ended = await run_in_threadpool(store.end_session, session.id)
     await run_in_threadpool(state.apply_retention)

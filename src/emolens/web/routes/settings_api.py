@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import JSONResponse
 
 from emolens.web.schemas import SettingsPublic, SettingsUpdate
 from emolens.web.state import StateDep, StoreDep, user_settings
@@ -17,9 +20,29 @@ def get_settings(store: StoreDep) -> SettingsPublic:
     return user_settings(store)
 
 
-@router.put("/api/settings")
-def put_settings(body: SettingsUpdate, state: StateDep) -> SettingsPublic:
-    """Save the settings and apply the retention rule at once (sessions being recorded are spared)."""
+_CONFIRM: dict[int | str, dict[str, Any]] = {
+    409: {"description": "the new retention would delete sessions: resend with ?confirm=true"}
+}
+
+
+@router.put("/api/settings", response_model=SettingsPublic, responses=_CONFIRM)
+def put_settings(
+    body: SettingsUpdate,
+    state: StateDep,
+    confirm: Annotated[bool, Query(description="delete the sessions the new retention drops")] = False,
+) -> SettingsPublic | JSONResponse:
+    """Save the settings and apply the retention rule at once (sessions being recorded are spared).
+
+    When that would delete sessions, nothing is saved unless ``confirm`` is true: a 409 says how many
+    sessions and observations would go.
+    """
+    sessions, observations = state.store.retention_preview(body.retention)
+    if sessions and not confirm:
+        detail = (
+            f"keeping the latest {body.retention} would delete {sessions} session(s) with {observations} "
+            "observation(s); nothing was saved: resend with ?confirm=true to delete them"
+        )
+        return JSONResponse({"detail": detail, "sessions": sessions, "observations": observations}, status_code=409)
     state.store.set_setting("user", body.model_dump())
     state.store.apply_retention(body.retention)
     return user_settings(state.store)

@@ -14,7 +14,8 @@ async function api(method, url, body) {
   const response = await fetch(url, options);
   if (!response.ok) {
     const detail = await response.json().catch(() => ({}));
-    throw new Error(typeof detail.detail === "string" ? detail.detail : `${response.status} ${response.statusText}`);
+    const error = new Error(typeof detail.detail === "string" ? detail.detail : `${response.status} ${response.statusText}`);
+    throw Object.assign(error, { status: response.status, body: detail });
   }
   return response.status === 204 ? null : response.json();
 }

@@ -110,6 +110,7 @@ function teardown() {
 }
 
 function showSummary(s) {
+  if (!s.session.observation_count) { status("No face was seen, so nothing was stored."); return; }
   const box = $("summary"); box.hidden = false;
   const tips = el("ul", {}, ...s.advice.tips.map((t) => el("li", {}, t)));
   const chart = el("div");

@@ -22,12 +22,28 @@ async function loadSessions() {
   }));
 }
 
+// A retention that would delete sessions is refused (409) until the user confirms how many go.
+async function save(body, confirmed = false) {
+  try { return await api("PUT", `/api/settings${confirmed ? "?confirm=true" : ""}`, body); }
+  catch (err) {
+    if (err.status !== 409 || confirmed) throw err;
+    const { sessions, observations } = err.body;
+    const question = `Keeping only the latest ${body.retention} sessions deletes ${sessions} older session(s) ` +
+      `with ${observations} observation(s). This cannot be undone. Delete them?`;
+    return confirm(question) ? save(body, true) : null;
+  }
+}
+
 form.addEventListener("submit", async (event) => {
   event.preventDefault();
   const weights = Object.fromEntries(EMOTIONS.map((e) => [e, Number(form[`w_${e}`].value)]));
   const body = { retention: form.keep_all.checked ? null : Number(form.retention.value), save_face_crops: form.save_face_crops.checked,
     crop_every_n_frames: Number(form.crop_every_n_frames.value), weights, other_weight: Number(form.w_other.value) };
-  try { await api("PUT", "/api/settings", body); document.getElementById("saved").textContent = "Saved."; await loadSessions(); }
+  try {
+    const saved = await save(body);
+    document.getElementById("saved").textContent = saved ? "Saved." : "Not saved: no session was deleted.";
+    await loadSessions();
+  }
   catch (err) { document.getElementById("saved").textContent = err.message; }
 });
 
