@@ -15,9 +15,10 @@ import cv2
 import httpx
 import numpy as np
 import pytest
-from live_server import TOKEN, Server
 from websockets.exceptions import InvalidStatus
 from websockets.sync.client import connect
+
+from live_server import TOKEN, Server
 
 
 def _jpeg(image: np.ndarray) -> bytes:

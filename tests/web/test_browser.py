@@ -17,8 +17,9 @@ import cv2
 import httpx
 import numpy as np
 import pytest
-from live_server import Server
 from tests.conftest import write_y4m
+
+from live_server import Server
 
 pytestmark = pytest.mark.browser
 CHROMIUM = "/usr/bin/chromium"

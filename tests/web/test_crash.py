@@ -20,11 +20,11 @@ import cv2
 import httpx
 import numpy as np
 import pytest
-from live_server import _free_port, _wait
 from sqlalchemy import create_engine, text
 from websockets.sync.client import connect
 
 from emolens.storage import resolve_db_url
+from live_server import _free_port, _wait
 
 HEARTBEAT_S = "0.5"  # six missed beats, 3 s, and the server is gone
 FLUSH_EVERY_S = 1.0  # web/live.py stores observations once a second
