@@ -18,10 +18,10 @@ import cv2
 import httpx
 import numpy as np
 import pytest
+from hostile_target import Target, seed_session
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
 
-from conftest import Target, seed_session
 from emolens import Analyzer
 from emolens.errors import InvalidImageError
 from emolens.storage import ObservationFilter, Store

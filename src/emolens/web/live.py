@@ -126,7 +126,7 @@ def _scenario(message: dict[str, Any]) -> str:
     """The scenario of a start message; ValueError unless it is text of 1 to 80 printable characters."""
     scenario = message.get("scenario")
     if message["type"] != "start" or not isinstance(scenario, str):
-        raise ValueError('the first message must be {"type": "start", "scenario": "<name>"}')
+        raise ValueError(f"got type {message['type'][:20]!r} and scenario {str(scenario)[:20]!r}")
     scenario = scenario.strip()
     if not scenario or len(scenario) > 80 or not scenario.isprintable():
         raise ValueError(f"a scenario is 1 to 80 printable characters, got {scenario[:100]!r}")
@@ -137,7 +137,10 @@ async def _start(ws: WebSocket, state: AppState) -> str:
     message = await ws.receive()
     if message["type"] == "websocket.disconnect":
         raise WebSocketDisconnect(message.get("code", 1000))
-    scenario = _scenario(_command(message.get("text")))
+    try:
+        scenario = _scenario(_command(message.get("text")))
+    except ValueError as exc:
+        raise ValueError(f'the first message must be {{"type": "start", "scenario": "<name>"}}: {exc}') from None
     session = await to_thread.run_sync(state.store.create_session, scenario, "webcam")
     await to_thread.run_sync(state.apply_retention)
     await ws.send_json({"type": "started", "session": session.to_dict()})
