@@ -10,6 +10,7 @@ from pathlib import Path
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
+from fastapi_offline import FastAPIOffline
 
 from emolens import __version__
 from emolens.errors import (
@@ -26,9 +27,10 @@ from emolens.storage import Store
 from emolens.vision.pipeline import Analyzer
 from emolens.vision.recognize import DlibRecognizer
 from emolens.web import kiosk, live
+from emolens.web.limits import BodyLimitMiddleware, body_limits
 from emolens.web.pool import AnalyzerPool
 from emolens.web.routes import analyze, observations, pages, people, sessions, settings_api
-from emolens.web.security import SecurityMiddleware
+from emolens.web.security import HostMiddleware, SecurityMiddleware
 from emolens.web.settings import WebSettings
 from emolens.web.state import AppState
 
@@ -66,13 +68,15 @@ def create_app(settings: WebSettings) -> FastAPI:
         store.end_stale_sessions()
         recognizer = DlibRecognizer()
         gallery = load_gallery(store, recognizer)
-        pool = AnalyzerPool(
-            settings.workers,
-            lambda: Analyzer(
-                settings.detector, settings.model, small_faces=False, gallery=gallery, recognizer=recognizer
-            ),
+
+        def analyzer() -> Analyzer:
+            detector, model = settings.detector, settings.model
+            return Analyzer(detector, model, small_faces=False, gallery=gallery, recognizer=recognizer)
+
+        pool, upload_pool = AnalyzerPool(settings.workers, analyzer), AnalyzerPool(settings.upload_workers, analyzer)
+        app.state.emolens = AppState(
+            settings, store, pool, gallery=gallery, recognizer=recognizer, upload_pool=upload_pool
         )
-        app.state.emolens = AppState(settings, store, pool, gallery=gallery, recognizer=recognizer)
         log.info("emolens serving %s with %d analyzer(s)", store.safe_url, pool.size)
         try:
             yield
@@ -81,14 +85,17 @@ def create_app(settings: WebSettings) -> FastAPI:
                 app.state.emolens.kiosk.close()
             store.close()
 
-    app = FastAPI(
+    app = FastAPIOffline(  # /docs and /redoc from the packaged Swagger UI and ReDoc, no CDN
         title="emolens",
         version=__version__,
         lifespan=lifespan,
         description="Faces, emotions and calibrated confidences; sessions, analytics and advice. "
         "State-changing requests need the X-CSRF-Token header (GET /api/csrf) or the API token.",
+        swagger_ui_parameters={"validatorUrl": None},
     )
     app.add_middleware(SecurityMiddleware, token=settings.api_token)
+    app.add_middleware(BodyLimitMiddleware, limits=body_limits(settings, people.MAX_PHOTOS))
+    app.add_middleware(HostMiddleware, allowed=settings.allowed_hosts)
     app.add_exception_handler(EmolensError, _emolens_error)
     app.mount("/static", StaticFiles(directory=Path(__file__).with_name("static")), name="static")
     for module in (pages, sessions, observations, analyze, settings_api, people, live, kiosk):
