@@ -7,7 +7,7 @@ import logging
 import re
 import secrets
 from collections.abc import Iterable
-from urllib.parse import urlsplit
+from urllib.parse import unquote_plus, urlsplit
 
 from starlette.datastructures import Headers
 from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
@@ -35,7 +35,7 @@ _SAFE = {"GET", "HEAD", "OPTIONS"}
 _OPEN_PATHS = ("/static/",)
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
 _ANY_INTERFACE = ("0.0.0.0", "::", "")
-_TOKEN_IN_QUERY = re.compile(r"(?i)\b(token=)[^&\s\"]*")
+_QUERY_PAIR = re.compile(r"([?&;])([^=&;?\s\"]+)=([^&;\s\"]*)")
 
 
 def _equal(a: str | None, b: str | None) -> bool:
@@ -124,10 +124,20 @@ class RedactTokenFilter(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         if isinstance(record.msg, str):
-            record.msg = _TOKEN_IN_QUERY.sub(r"\1***", record.msg)
+            record.msg = _redact(record.msg)
         if isinstance(record.args, tuple):
-            record.args = tuple(_TOKEN_IN_QUERY.sub(r"\1***", a) if isinstance(a, str) else a for a in record.args)
+            record.args = tuple(_redact(a) if isinstance(a, str) else a for a in record.args)
         return True
+
+
+def _redact(text: str) -> str:
+    """``token=<value>`` -> ``token=***`` in every query string of ``text``, however the name is %-encoded."""
+
+    def pair(match: re.Match[str]) -> str:
+        separator, name, _ = match.groups()
+        return f"{separator}{name}=***" if unquote_plus(name).strip().lower() == "token" else match.group(0)
+
+    return _QUERY_PAIR.sub(pair, text)
 
 
 class SecurityMiddleware(BaseHTTPMiddleware):
