@@ -334,6 +334,9 @@ MULTIPART = [
     ("/api/uploads", {"files": [(f"{n}.png", _png(6000, 6000)) for n in range(4)]}, 413, "MP together"),
     ("/api/people", {"photos": [(f"{n}.png", _png(6000, 6000)) for n in range(4)]}, 413, "MP together"),
     ("/api/uploads", {"files": [("clip.avi", b"RIFF"), ("a.png", b"")]}, 422, "not a mix"),
+    ("/api/analyze", {"image": [("x" * 5000 + ".png", b"\x89PNG\r\n")]}, 400, "invalid multipart"),
+    ("/api/analyze", {"image": [("a\x00b.png", b"\x89PNG\r\n")]}, 422, "not an image"),
+    ("/api/uploads", {"files": [("a.png", b"")] * 1001}, 400, "too many files"),
 ]
 
 
@@ -358,8 +361,10 @@ def _field(n: int) -> bytes:
         ("multipart/form-data", b"--x\r\n", 400),  # no boundary
         ("multipart/form-data; boundary=x", b"--x\r\nContent-Disposition: form-data\r\n\r\nx\r\n--x--\r\n", 400),
         ("multipart/form-data; boundary=x", b"".join(_field(n) for n in range(1100)) + b"--x--\r\n", 400),
+        ("application/json", b'{"image": "x.png"}', 422),
+        ("application/x-www-form-urlencoded", b"image=x.png", 422),
     ],
-    ids=["no-boundary", "nameless-part", "1100-fields"],
+    ids=["no-boundary", "nameless-part", "1100-fields", "json", "urlencoded"],
 )
 def test_malformed_multipart(site: Server, content_type: str, body: bytes, status: int) -> None:
     with site.client() as client:
@@ -391,6 +396,22 @@ TOKENS = [
 def test_token_forms(guarded: Server, headers: dict, query: dict, cookies: dict, status: int) -> None:
     with httpx.Client(base_url=guarded.url, cookies=cookies) as client:
         assert client.get("/api/sessions", headers=headers, params=query).status_code == status
+    _alive(guarded)
+
+
+@pytest.mark.parametrize(
+    ("headers", "query", "cookies", "status"),
+    [
+        ({"Authorization": f"Bearer {TOKEN}"}, {}, {}, 201),  # the Bearer token is CSRF proof too
+        ({}, {"token": TOKEN}, {}, 403),  # a token a browser sends by itself is not
+        ({}, {}, {"emolens_token": TOKEN}, 403),
+        ({}, {}, {}, 401),
+    ],
+)
+def test_token_on_state_changes(guarded: Server, headers: dict, query: dict, cookies: dict, status: int) -> None:
+    with httpx.Client(base_url=guarded.url, cookies=cookies) as client:
+        reply = client.post("/api/sessions", json={"scenario": "Token"}, headers=headers, params=query)
+    assert reply.status_code == status
     _alive(guarded)
 
 
