@@ -141,7 +141,7 @@ class Analyzer:
         """Predictions for one frame of a stream, matched to ``tracker``'s tracks and smoothed."""
         faces = self._stream_detector.detect(frame.image)
         faces, probs = self._predict(frame.image, faces)
-        tracks = tracker.update([f.bbox for f in faces], probs, frame.timestamp_s)
+        tracks = tracker.update([f.bbox for f in faces], probs)
         self._identify_tracks(frame.image, faces, tracks)
         predictions = [
             self._prediction(f, t.probabilities, t.track_id, t.person) for f, t in zip(faces, tracks, strict=True)
