@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import itertools
+import tracemalloc
 
 import numpy as np
 import pytest
@@ -52,3 +53,19 @@ def test_smoothing_stops_a_still_face_from_flickering() -> None:
 def test_smoothing_must_be_a_weight() -> None:
     with pytest.raises(ValueError, match="smoothing"):
         Tracker(smoothing=1.0)
+
+
+def test_a_long_followed_face_keeps_memory_flat() -> None:
+    """Hours of one tracked face (a kiosk, a long live session) must not grow the tracker's memory."""
+    tracker, probs = Tracker(), np.eye(7, dtype=np.float32)[:1]
+    for _ in range(1000):
+        tracker.update([BBox(0, 0, 50, 50)], probs)
+    tracemalloc.start()
+    try:
+        before = tracemalloc.take_snapshot()
+        for _ in range(20_000):  # about 17 minutes at 20 FPS
+            tracker.update([BBox(0, 0, 50, 50)], probs)
+        grown = sum(d.size_diff for d in tracemalloc.take_snapshot().compare_to(before, "filename"))
+    finally:
+        tracemalloc.stop()
+    assert grown < 100_000, f"the tracker grew by {grown} bytes over 20,000 frames"

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import logging
 import os
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from emolens.cli.options import db_option
+
+if TYPE_CHECKING:
+    from emolens.web import WebSettings
 
 __all__ = ["command"]
 
@@ -23,6 +26,13 @@ log = logging.getLogger(__name__)
 @click.option("--workers", type=click.IntRange(min=1), help="Analyzers in parallel (default: CPU cores, at most 4).")
 @click.option("--camera", help="Server-side camera index or video file for /video_feed, /emotion, /save_current.")
 @click.option("--model", type=click.Path(dir_okay=False), help="An .onnx emotion model with its .json card.")
+@click.option(
+    "--allowed-host",
+    "allowed_host",
+    multiple=True,
+    help="Also answer requests that name this host (repeatable; '*': any); env EMOLENS_ALLOWED_HOSTS=a,b. "
+    "The bound address (127.0.0.1, localhost, ::1 for loopback) is always allowed.",
+)
 def command(
     host: str,
     port: int,
@@ -31,20 +41,45 @@ def command(
     workers: int | None,
     camera: str | None,
     model: str | None,
+    allowed_host: tuple[str, ...],
 ) -> None:
     """Start the web app; open http://HOST:PORT/ in a browser."""
-    import uvicorn
-
     from emolens.storage import Store, resolve_db_url
-    from emolens.web import WebSettings, create_app
+    from emolens.web import WebSettings
+    from emolens.web.security import LOOPBACK_HOSTS, bound_hosts
 
     options: dict[str, Any] = {"workers": workers} if workers else {}
+    extra = [*allowed_host, *os.environ.get("EMOLENS_ALLOWED_HOSTS", "").split(",")]
     try:
-        settings = WebSettings(db_url=resolve_db_url(db), api_token=api_token, camera=camera, model=model, **options)
+        settings = WebSettings(
+            db_url=resolve_db_url(db),
+            api_token=api_token,
+            camera=camera,
+            model=model,
+            allowed_hosts=bound_hosts(host, extra),
+            **options,
+        )
     except ValueError as exc:
         raise click.BadParameter(str(exc)) from exc
     Store(settings.db_url).close()  # an unreachable or damaged database is a one-line error, not a traceback
-    if host not in ("127.0.0.1", "localhost", "::1") and not api_token:
+    if host not in LOOPBACK_HOSTS and not api_token:
         click.echo("warning: serving beyond this machine without --api-token: anyone reaching it can use it", err=True)
+    if host not in LOOPBACK_HOSTS:
+        names = ", ".join(settings.allowed_hosts)
+        click.echo(f"requests must name one of: {names}; add the names clients use with --allowed-host", err=True)
     click.echo(f"emolens: http://{host}:{port}/  (API docs: /docs, records: {settings.db_url.split('@')[-1]})")
-    uvicorn.run(create_app(settings), host=host, port=port, log_level=os.environ.get("EMOLENS_LOG_LEVEL", "warning"))
+    _run(settings, host, port)
+
+
+def _run(settings: WebSettings, host: str, port: int) -> None:
+    """Serve with uvicorn; its access and WebSocket log lines never show an API token given as ``?token=``."""
+    import uvicorn
+
+    from emolens.web import create_app
+    from emolens.web.security import RedactTokenFilter
+
+    level = os.environ.get("EMOLENS_LOG_LEVEL", "warning")
+    config = uvicorn.Config(create_app(settings), host=host, port=port, log_level=level)  # configures logging
+    for name in ("uvicorn.access", "uvicorn.error"):
+        logging.getLogger(name).addFilter(RedactTokenFilter())
+    uvicorn.Server(config).run()

@@ -143,7 +143,7 @@ class Analyzer:
         check_size(width, height, f"frame {frame.index}", self.max_pixels)
         faces = self._stream_detector.detect(frame.image)
         faces, probs = self._predict(frame.image, faces)
-        tracks = tracker.update([f.bbox for f in faces], probs, frame.timestamp_s)
+        tracks = tracker.update([f.bbox for f in faces], probs)
         self._identify_tracks(frame.image, faces, tracks)
         predictions = [
             self._prediction(f, t.probabilities, t.track_id, t.person) for f, t in zip(faces, tracks, strict=True)

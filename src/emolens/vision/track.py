@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 from scipy.optimize import linear_sum_assignment
@@ -14,7 +14,8 @@ __all__ = ["Track", "Tracker"]
 
 @dataclass
 class Track:
-    """One face followed over frames: its id, last box, smoothed probabilities, timeline and person.
+    """One face followed over frames: its id, last box, smoothed probabilities and person (no per-frame history:
+    a face followed for hours costs the same memory as one seen once).
 
     ``person`` is set by recognition, which runs when a track starts and every so many hits after;
     ``identified_at_hit`` and ``gallery_version`` record when and against which gallery it last ran.
@@ -25,7 +26,6 @@ class Track:
     probabilities: np.ndarray
     missed: int = 0
     hits: int = 1
-    timeline: list[tuple[float, int]] = field(default_factory=list)
     person: str | None = None
     person_distance: float = float("inf")
     identified_at_hit: int | None = None
@@ -49,7 +49,7 @@ class Tracker:
         self.tracks: list[Track] = []
         self._next_id = 1
 
-    def update(self, boxes: list[BBox], probabilities: np.ndarray, timestamp_s: float = 0.0) -> list[Track]:
+    def update(self, boxes: list[BBox], probabilities: np.ndarray) -> list[Track]:
         """Assign each box a track (in the order given) and return those tracks with smoothed probabilities."""
         assigned: list[Track | None] = [None] * len(boxes)
         if self.tracks and boxes:
@@ -73,7 +73,6 @@ class Tracker:
                 track.probabilities = self.smoothing * track.probabilities + (1 - self.smoothing) * probabilities[i]
                 track.bbox, track.missed = box, 0
                 track.hits += 1
-            track.timeline.append((timestamp_s, int(np.argmax(track.probabilities))))
             assigned[i] = track
         return [t for t in assigned if t is not None]
 

@@ -13,6 +13,7 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
+from fastapi_offline import FastAPIOffline
 
 from emolens import __version__
 from emolens.errors import (
@@ -29,9 +30,10 @@ from emolens.storage import Heartbeat, Store
 from emolens.vision.pipeline import Analyzer
 from emolens.vision.recognize import DlibRecognizer
 from emolens.web import kiosk, live
+from emolens.web.limits import BodyLimitMiddleware, body_limits
 from emolens.web.pool import AnalyzerPool
 from emolens.web.routes import analyze, observations, pages, people, sessions, settings_api
-from emolens.web.security import SecurityMiddleware
+from emolens.web.security import HostMiddleware, SecurityMiddleware
 from emolens.web.settings import WebSettings
 from emolens.web.state import AppState
 
@@ -83,12 +85,19 @@ def create_app(settings: WebSettings) -> FastAPI:
         store = Store(settings.db_url)
         recognizer = DlibRecognizer()
         gallery = load_gallery(store, recognizer)
-        pool = AnalyzerPool(
-            settings.workers,
-            lambda: Analyzer(settings.detector, settings.model, gallery=gallery, recognizer=recognizer),
-        )
+
+        def analyzer(small_faces: bool) -> Analyzer:
+            detector, model = settings.detector, settings.model
+            return Analyzer(detector, model, small_faces=small_faces, gallery=gallery, recognizer=recognizer)
+
+        # live frames take the stream path; stills (uploads, /api/analyze, enrolment) also scan tiles, as
+        # `emolens predict` does, so every way in finds the same faces
+        pool = AnalyzerPool(settings.workers, lambda: analyzer(small_faces=False))
+        upload_pool = AnalyzerPool(settings.upload_workers, lambda: analyzer(small_faces=True))
         heartbeat = Heartbeat(store, "server", settings.heartbeat_s).start()
-        app.state.emolens = AppState(settings, store, pool, gallery=gallery, recognizer=recognizer)
+        app.state.emolens = AppState(
+            settings, store, pool, gallery=gallery, recognizer=recognizer, upload_pool=upload_pool
+        )
         log.info("emolens serving %s with %d analyzer(s)", store.safe_url, pool.size)
         try:
             yield
@@ -98,14 +107,17 @@ def create_app(settings: WebSettings) -> FastAPI:
             heartbeat.stop()
             store.close()
 
-    app = FastAPI(
+    app = FastAPIOffline(  # /docs and /redoc from the packaged Swagger UI and ReDoc, no CDN
         title="emolens",
         version=__version__,
         lifespan=lifespan,
         description="Faces, emotions and calibrated confidences; sessions, analytics and advice. "
         "State-changing requests need the X-CSRF-Token header (GET /api/csrf) or the API token.",
+        swagger_ui_parameters={"validatorUrl": None},
     )
     app.add_middleware(SecurityMiddleware, token=settings.api_token)
+    app.add_middleware(BodyLimitMiddleware, limits=body_limits(settings, people.MAX_PHOTOS))
+    app.add_middleware(HostMiddleware, allowed=settings.allowed_hosts)
     app.add_exception_handler(EmolensError, _emolens_error)
     app.add_exception_handler(RequestValidationError, _invalid_request)
     app.mount("/static", StaticFiles(directory=Path(__file__).with_name("static")), name="static")

@@ -188,7 +188,7 @@ async def _finish(state: AppState, run: LiveRun) -> dict[str, Any]:
 async def live(ws: WebSocket) -> None:
     """Live session: start message, binary frames, stop message -> summary."""
     state = get_state(ws)
-    if not same_origin(ws) or not authorised(ws, state.settings.api_token):
+    if not same_origin(ws, state.settings.allowed_hosts) or not authorised(ws, state.settings.api_token):
         await ws.close(code=1008, reason="cross-origin or unauthorised")
         return
     await ws.accept()

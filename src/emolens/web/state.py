@@ -33,6 +33,12 @@ class AppState:
     kiosk: Any = None
     gallery: Gallery | None = None
     recognizer: FaceRecognizer | None = None
+    upload_pool: AnalyzerPool | None = None
+
+    @property
+    def batch_pool(self) -> AnalyzerPool:
+        """The analyzers for uploads, /api/analyze and enrolment, apart from live frames (else the shared pool)."""
+        return self.upload_pool or self.pool
 
     def apply_retention(self) -> list[str]:
         """The user's retention rule (the store spares sessions still being recorded)."""

@@ -17,6 +17,7 @@ from emolens.types import Prediction
 from emolens.vision.annotate import annotate
 from emolens.vision.io import VideoSource, read_image
 from emolens.vision.pipeline import Analyzer
+from emolens.web.limits import check_pixel_budget
 from emolens.web.observe import to_observations
 from emolens.web.params import PLAIN_TEXT
 from emolens.web.state import StateDep
@@ -64,7 +65,8 @@ async def analyze_image(
     if _kind(image) != "image":
         raise HTTPException(415, "/api/analyze takes one image; send videos to /api/uploads")
     data = await _read(image, state.settings.max_image_mb)
-    predictions = await state.pool.run(lambda a: a.analyze(data))
+    check_pixel_budget([data], state.settings.max_request_mp)
+    predictions = await state.batch_pool.run(lambda a: a.analyze(data))
     return {"image": image.filename, "faces": [p.to_dict() for p in predictions]}
 
 
@@ -146,7 +148,8 @@ async def upload(
             limit = state.settings.max_images
             raise HTTPException(413, f"{len(files)} images is more than the limit of {limit} per upload")
         items = [(f.filename or "image", await _read(f, state.settings.max_image_mb)) for f in files]
-        results = await state.pool.run(lambda a: _image_results(a, items))
+        check_pixel_budget([data for _, data in items], state.settings.max_request_mp)
+        results = await state.batch_pool.run(lambda a: _image_results(a, items))
         return await _store_results(state, scenario, "upload", results)
     if kinds != {"video"} or len(files) != 1:
         raise HTTPException(422, "send several images, or exactly one video, not a mix")
@@ -159,4 +162,4 @@ async def _analyze_video(state: StateDep, name: str, data: bytes) -> list[dict[s
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / f"upload{Path(name).suffix.lower()}"
         path.write_bytes(data)
-        return await state.pool.run(lambda a: _video_results(a, name, path))
+        return await state.batch_pool.run(lambda a: _video_results(a, name, path))

@@ -10,6 +10,7 @@ from starlette.concurrency import run_in_threadpool
 from emolens.analytics import confidence_score, emotion_counts
 from emolens.people import enrol, load_gallery
 from emolens.storage import ObservationRecord
+from emolens.web.limits import check_pixel_budget
 from emolens.web.routes.analyze import IMAGE_TYPES
 from emolens.web.routes.observations import FilterDep
 from emolens.web.state import AppState, StateDep, StoreDep, user_settings
@@ -56,7 +57,8 @@ async def add_person(
 ) -> dict[str, Any]:
     """Enrol a person (or add photos to them); a photo without exactly one face refuses the whole request."""
     items = await _photos(state, photos)
-    record = await state.pool.run(
+    check_pixel_budget([d for _, d in items], state.settings.max_request_mp)
+    record = await state.batch_pool.run(
         lambda analyzer: enrol(state.store, analyzer, name, [d for _, d in items], [n for n, _ in items])
     )
     await run_in_threadpool(_reload_gallery, state)
