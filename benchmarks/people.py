@@ -130,12 +130,15 @@ def main() -> None:
     t = DEFAULT_THRESHOLD
     report = {
         "threshold": t,
-        "genuine_pairs": len(genuine), "genuine_accepted": int((genuine <= t).sum()),
+        "genuine_pairs": len(genuine),
+        "genuine_accepted": int((genuine <= t).sum()),
         "genuine_distance_max": round(float(genuine.max()), 3),
-        "impostor_pairs": len(impostor), "impostor_accepted": int((impostor <= t).sum()),
+        "impostor_pairs": len(impostor),
+        "impostor_accepted": int((impostor <= t).sum()),
         "impostor_distance_min": round(float(impostor.min()), 3),
         "missed_detection": trials["missed_detection"],
-        "fer2013_strangers": len(strangers), "fer2013_strangers_named": int((strangers <= t).sum()),
+        "fer2013_strangers": len(strangers),
+        "fer2013_strangers_named": int((strangers <= t).sum()),
         "fer2013_stranger_distance_min": round(float(strangers.min()), 3) if len(strangers) else None,
         **costs(Analyzer(small_faces=False), Analyzer(small_faces=False, gallery=analyzer.gallery, refresh_every=30)),
     }
