@@ -15,6 +15,7 @@ from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from emolens.analytics import confidence_score
 from emolens.errors import DatabaseError, EmolensError, SessionNotFoundError
 from emolens.storage import ObservationIn
+from emolens.storage.facefiles import CROPS_FOLDER, session_folder
 from emolens.types import FrameResult
 from emolens.vision.io import Frame, read_image
 from emolens.vision.pipeline import Analyzer
@@ -52,7 +53,8 @@ class LiveRun:
         result = analyzer.analyze_frame(frame, self.tracker)
         every = self.prefs.crop_every_n_frames
         if self.prefs.save_face_crops and result.predictions and self.frames % every == 0:
-            save_face_crops(image, result.predictions, self.state.settings.data_folder / "face_crops")
+            folder = session_folder(self.state.settings.data_folder / CROPS_FOLDER, self.session_id)
+            save_face_crops(image, result.predictions, folder)
         return result
 
     async def frame(self, frame_id: int, data: bytes) -> dict[str, Any]:

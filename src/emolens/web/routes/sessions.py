@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Query, Response
 from starlette.concurrency import run_in_threadpool
 
+from emolens.web import erase
 from emolens.web.schemas import SessionCreate, SessionPublic, SummaryOut
 from emolens.web.state import StateDep, StoreDep, user_settings
 from emolens.web.summary import session_summary
@@ -47,7 +48,7 @@ def end_session(session_id: str, store: StoreDep) -> SessionPublic:
 
 
 @router.delete("/{session_id}", status_code=204)
-def delete_session(session_id: str, store: StoreDep) -> Response:
-    """Delete a session and every observation in it."""
-    store.delete_session(session_id)
+def delete_session(session_id: str, state: StateDep) -> Response:
+    """Delete a session, every observation in it and its face crops."""
+    erase.delete_session(state.store, state.settings.data_folder, session_id)
     return Response(status_code=204)

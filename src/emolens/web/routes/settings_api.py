@@ -21,7 +21,7 @@ def get_settings(store: StoreDep) -> SettingsPublic:
 def put_settings(body: SettingsUpdate, state: StateDep) -> SettingsPublic:
     """Save the settings and apply the retention rule at once (sessions being recorded are spared)."""
     state.store.set_setting("user", body.model_dump())
-    state.store.apply_retention(body.retention)
+    state.apply_retention(body.retention)
     return user_settings(state.store)
 
 
