@@ -46,6 +46,4 @@ def command(
     if host not in ("127.0.0.1", "localhost", "::1") and not api_token:
         click.echo("warning: serving beyond this machine without --api-token: anyone reaching it can use it", err=True)
     click.echo(f"emolens: http://{host}:{port}/  (API docs: /docs, records: {settings.db_url.split('@')[-1]})")
-    level = os.environ.get("EMOLENS_LOG_LEVEL", "warning")
-    # an open /video_feed never ends by itself: on SIGTERM wait this long, then close it and end the sessions
-    uvicorn.run(create_app(settings), host=host, port=port, log_level=level, timeout_graceful_shutdown=5)
+    uvicorn.run(create_app(settings), host=host, port=port, log_level=os.environ.get("EMOLENS_LOG_LEVEL", "warning"))
