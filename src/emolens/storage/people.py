@@ -21,7 +21,7 @@ from emolens.storage.tables import EmbeddingRow, ObservationRow, PersonRow
 __all__ = ["EnrolledFace", "PeopleRepository", "PersonRecord", "check_person_name"]
 
 log = logging.getLogger(__name__)
-_MAX_ID = 2**63 - 1  # the largest id either database can hold
+_MAX_ID = 2**31 - 1  # people.id is a 32-bit INTEGER on PostgreSQL
 # Observations of faces nobody is enrolled as carry person None; a person named so would be ambiguous.
 _RESERVED = {"unknown", "none", "null"}
 _SEPARATORS = ("/", "\\")

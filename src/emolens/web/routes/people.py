@@ -19,7 +19,7 @@ __all__ = ["router"]
 
 router = APIRouter(prefix="/api/people", tags=["people"])
 MAX_PHOTOS = 20
-PersonId = Annotated[int, Path(ge=1, le=2**63 - 1, description="The person's id, as GET /api/people lists it")]
+PersonId = Annotated[int, Path(ge=1, le=2**31 - 1, description="The person's id, as GET /api/people lists it")]
 
 
 def _reload_gallery(state: AppState) -> None:
