@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import struct
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -113,3 +114,19 @@ def test_deleting_everything_removes_every_crop_and_the_deleted_rows_bytes(
     assert b"Quarterly-Obsidian-Review" not in _database_bytes(server)
     assert all(client.get(f"/api/sessions/{s}").status_code == 404 for s in sessions)
     assert client.get("/api/settings").json()["save_face_crops"] is True  # settings stay
+
+
+def test_a_live_session_deleted_while_recording_leaves_no_crops(
+    server: Server, client: httpx.Client, astronaut_bgr: np.ndarray
+) -> None:
+    with connect(server.url.replace("http", "ws") + "/ws/live") as ws:
+        ws.send(json.dumps({"type": "start", "scenario": "Online Class"}))
+        session_id = str(json.loads(ws.recv())["session"]["id"])
+        ws.send(struct.pack(">I", 1) + _jpeg(astronaut_bgr))
+        assert json.loads(ws.recv())["faces"] and len(_crops(server, session_id)) == 1
+        assert client.delete("/api/data").json() == {"deleted_sessions": 1}
+        time.sleep(1.1)  # the next frame's store finds the session gone
+        ws.send(struct.pack(">I", 2) + _jpeg(astronaut_bgr))
+        reply = json.loads(ws.recv())  # the frame is analysed (and cropped), then storing it fails
+    assert reply["type"] == "error" and "deleted" in reply["detail"]
+    assert _crops(server) == [] and not (server.data_dir / "face_crops" / session_id).exists()

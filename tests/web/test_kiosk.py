@@ -85,6 +85,11 @@ def test_saved_faces_go_with_all_data(server: Server) -> None:
         assert client.delete("/api/data").json() == {"deleted_sessions": 1}
     assert not (server.data_dir / "saved_faces").exists() and kiosk_sessions(server) == []
     assert httpx.get(server.url + "/emotion").status_code == 200  # the camera still answers
+    time.sleep(1.5)  # the kiosk learns at its next store that its session is gone
+    with server.client() as client:
+        refused = client.post("/save_current")
+    assert refused.status_code == 409 and "deleted" in refused.json()["detail"]
+    assert not (server.data_dir / "saved_faces").exists()
 
 
 def test_ten_concurrent_first_requests_start_one_kiosk_that_sigterm_ends(tmp_path: Path) -> None:

@@ -218,6 +218,8 @@ def save_current(state: StateDep) -> dict[str, Any]:
     """Save the current faces of the server-side camera as crops in the kiosk session's folder, by emotion."""
     kiosk = _kiosk(state)
     frame, predictions, _, _ = kiosk.current()
+    if kiosk.recorder.deleted:
+        raise HTTPException(409, "the kiosk's session was deleted: restart the server to record (and save) again")
     if frame is None or not predictions:
         raise HTTPException(409, "no face on the server-side camera right now; try again when one is visible")
     folder = session_folder(state.settings.data_folder / SAVED_FOLDER, kiosk.session_id)

@@ -15,7 +15,7 @@ from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from emolens.analytics import confidence_score
 from emolens.errors import DatabaseError, EmolensError, SessionNotFoundError
 from emolens.storage import ObservationIn
-from emolens.storage.facefiles import CROPS_FOLDER, session_folder
+from emolens.storage.facefiles import CROPS_FOLDER, remove_session_crops, session_folder
 from emolens.types import FrameResult
 from emolens.vision.io import Frame, read_image
 from emolens.vision.pipeline import Analyzer
@@ -143,6 +143,7 @@ async def _finish(state: AppState, run: LiveRun) -> dict[str, Any]:
         summary = await to_thread.run_sync(session_summary, state.store, run.session_id, run.prefs)
     except SessionNotFoundError as exc:
         log.warning("live session %s was deleted while recording", run.session_id)
+        await to_thread.run_sync(remove_session_crops, state.settings.data_folder, [run.session_id])
         return {"type": "error", "detail": f"{exc}; nothing more was stored"}
     except DatabaseError as exc:
         log.error("live session %s: %d observations could not be stored (%s)", run.session_id, len(run.pending), exc)
