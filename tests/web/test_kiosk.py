@@ -108,3 +108,21 @@ def test_ten_concurrent_first_requests_start_one_kiosk_that_sigterm_ends(tmp_pat
         servers.close()
     [(still, ended)] = kiosk_sessions(server)
     assert still == session_id and ended is not None
+
+
+def test_a_camera_that_fails_says_why(tmp_path: Path) -> None:
+    broken = tmp_path / "broken.avi"
+    broken.write_bytes(b"not a video at all" * 100)
+    servers = start_server(tmp_path / "serve", "--camera", str(broken))
+    server = next(servers)
+    try:
+        for _ in range(100):
+            answer = first_request(server)
+            if answer.status_code == 503:
+                break
+            time.sleep(0.1)
+        assert answer.status_code == 503 and "the server-side camera failed: cannot open" in answer.json()["detail"]
+        assert httpx.get(server.url + "/api/settings").status_code == 200
+    finally:
+        servers.close()
+    assert "the kiosk camera" in (tmp_path / "serve" / "server.log").read_text()

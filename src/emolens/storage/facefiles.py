@@ -56,9 +56,14 @@ def crop_name(prediction: Prediction, when: datetime) -> str:
     return f"{prediction.label.value}_{prediction.confidence * 100:.1f}_{stamp}{track}{person}.jpg"
 
 
+def _plain(name: str) -> bool:
+    """True for a name that is one folder inside its parent: no separators, not '.' or '..'."""
+    return bool(name) and name not in (".", "..") and Path(name).name == name and "\\" not in name
+
+
 def session_folder(root: Path, session_id: str) -> Path:
     """The folder of one session's crops under ``root``; ValueError for an id that is not a plain name."""
-    if not session_id or session_id in (".", "..") or Path(session_id).name != session_id or "\\" in session_id:
+    if not _plain(session_id):
         raise ValueError(f"a session id must be a plain folder name, got {session_id!r}")
     return root / session_id
 
@@ -76,10 +81,9 @@ def _delete_tree(folder: Path) -> int:
 
 
 def remove_session_crops(data_folder: Path, session_ids: Iterable[str]) -> int:
-    """Delete the crops of these sessions (both roots); returns how many files went."""
-    removed = sum(
-        _delete_tree(session_folder(data_folder / root, session_id)) for session_id in session_ids for root in _ROOTS
-    )
+    """Delete the crops of these sessions (both roots; an id that is no plain name has none); returns the count."""
+    plain = [i for i in session_ids if _plain(i)]
+    removed = sum(_delete_tree(data_folder / root / i) for i in plain for root in _ROOTS)
     if removed:
         log.info("deleted %d face crop(s) of deleted sessions", removed)
     return removed
