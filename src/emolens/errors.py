@@ -7,6 +7,7 @@ __all__ = [
     "DatabaseError",
     "EmolensError",
     "InvalidImageError",
+    "InvalidNameError",
     "ModelLoadError",
     "PersonNotFoundError",
     "SessionNotFoundError",
@@ -37,6 +38,10 @@ class DataLayoutError(EmolensError, ValueError):
 
 class StorageError(EmolensError, RuntimeError):
     """The database could not be opened, migrated or written, or a record is invalid."""
+
+
+class InvalidNameError(StorageError, ValueError):
+    """A name given to a record (say, a person's) is empty, too long or cannot be stored and addressed safely."""
 
 
 class DatabaseError(StorageError):

@@ -14,6 +14,7 @@ import pytest
 from click.testing import CliRunner
 
 from emolens.cli.main import cli
+from emolens.storage.facefiles import person_tag
 from emolens.vision.classify import DEFAULT_MODEL, ModelCard, default_model_path
 
 
@@ -154,7 +155,14 @@ def test_video_small_faces_finds_every_face_of_a_group(tmp_path: Path, astronaut
     assert max(counts[False]) < 12
 
 
-def test_people_add_list_predict_remove(tmp_path: Path, photo: Path, hopper_bgr: np.ndarray) -> None:
+def test_people_add_list_predict_remove(
+    tmp_path: Path, photo: Path, hopper_bgr: np.ndarray, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("EMOLENS_DATA_DIR", str(tmp_path / "data"))
+    crops = tmp_path / "data" / "face_crops" / "a-session" / "happy"
+    crops.mkdir(parents=True)
+    for name in ("Eileen", "Grace"):
+        (crops / f"happy_97.0_20240223_143012_123456_t1_p{person_tag(name)}.jpg").write_bytes(b"\xff\xd8")
     db = str(tmp_path / "people.db")
     hopper, blank = tmp_path / "hopper.jpg", tmp_path / "blank.jpg"
     cv2.imwrite(str(hopper), hopper_bgr)
@@ -168,7 +176,9 @@ def test_people_add_list_predict_remove(tmp_path: Path, photo: Path, hopper_bgr:
     code, stdout, _ = run("predict", str(photo), str(hopper), "--json", "--db", db)
     named = [face["person"] for image in json.loads(stdout)["images"] for face in image["faces"]]
     assert code == 0 and named == ["Eileen", "Grace"]
-    assert run("people", "remove", "Eileen", "--yes", "--db", db)[0] == 0
+    code, stdout, _ = run("people", "remove", "Eileen", "--yes", "--db", db)
+    assert code == 0 and "1 face crop(s)" in stdout
+    assert [p.name for p in crops.iterdir()] == [f"happy_97.0_20240223_143012_123456_t1_p{person_tag('Grace')}.jpg"]
     code, stdout, _ = run("predict", str(photo), "--json", "--db", db)
     assert json.loads(stdout)["images"][0]["faces"][0]["person"] is None
     code, _, stderr = run("people", "remove", "Eileen", "--yes", "--db", db)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pytest
 from tests.desktop.conftest import face_video
 
 from emolens.analytics import confidence_score
@@ -22,8 +23,9 @@ SAVED = {
 
 
 def test_a_run_uses_the_saved_weights_and_crop_setting(
-    tmp_path: Path, db_file: Path, store: Store, analyzer, astronaut_bgr: np.ndarray
+    tmp_path: Path, db_file: Path, store: Store, analyzer, astronaut_bgr: np.ndarray, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setenv("EMOLENS_DATA_DIR", str(tmp_path / "data"))
     store.set_setting("user", SAVED)
     video = face_video(tmp_path / "v.avi", astronaut_bgr, 10)
     options = LiveOptions(scenario="Exam", out_dir=tmp_path / "out", window=False)
@@ -31,7 +33,8 @@ def test_a_run_uses_the_saved_weights_and_crop_setting(
     assert summary.observations == 10
     expected = confidence_score(summary.emotion_counts, SAVED["weights"], 0.0)
     assert summary.confidence_score == expected != confidence_score(summary.emotion_counts)
-    crops = sorted((tmp_path / "out" / "face_crops").rglob("*.jpg"))
+    # in the data folder, by session, where the web app's deletions find them
+    crops = sorted((tmp_path / "data" / "face_crops" / summary.session_id).rglob("*.jpg"))
     assert len(crops) == 2 and summary.files["face crops"] == [str(p) for p in crops]  # frames 1 and 6
 
 

@@ -8,9 +8,11 @@ import struct
 import cv2
 import httpx
 import numpy as np
-from live_server import Server
+import pytest
 from tests.conftest import side_by_side
 from websockets.sync.client import connect
+
+from live_server import Server
 
 
 def _jpeg(image: np.ndarray) -> tuple[str, bytes, str]:
@@ -51,12 +53,33 @@ def test_enrol_recognise_count_and_remove(server: Server, astronaut_bgr: np.ndar
         assert sum(summary["counts"].values()) == 1
         assert client.get("/api/observations", params={"person": "Eileen"}).json()[0]["person"] == "Eileen"
 
-        removed = client.delete("/api/people/Eileen").json()
+        eileen = next(p["id"] for p in client.get("/api/people").json() if p["name"] == "Eileen")
+        removed = client.delete(f"/api/people/{eileen}").json()
         assert removed["observation_count"] == 1
         assert client.get("/api/observations", params={"person": "Eileen"}).json() == []
         again = client.post("/api/analyze", files={"image": _jpeg(astronaut_bgr)}).json()
         assert again["faces"][0]["person"] is None
-        assert client.delete("/api/people/Eileen").status_code == 404
+        gone = client.delete(f"/api/people/{eileen}")
+        assert gone.status_code == 404 and f"id {eileen}" in gone.json()["detail"]
+
+
+@pytest.mark.parametrize("name", ["a/b", ".", "..", "a\\b", "unknown"])
+def test_names_that_cannot_be_addressed_are_refused(server: Server, astronaut_bgr: np.ndarray, name: str) -> None:
+    with server.client() as client:
+        refused = _enrol(client, name, astronaut_bgr)
+        assert refused.status_code == 422 and refused.json()["error"] == "InvalidNameError"
+        assert "name" in refused.json()["detail"]
+        assert name not in [p["name"] for p in client.get("/api/people").json()]
+
+
+@pytest.mark.parametrize("name", ["O'Brien", "José #2", "Anna Maria van der Berg", "a.b?c=d&e"])
+def test_unusual_names_are_removed_by_id(server: Server, astronaut_bgr: np.ndarray, name: str) -> None:
+    with server.client() as client:
+        enrolled = _enrol(client, name, astronaut_bgr)
+        assert enrolled.status_code == 201 and enrolled.json()["name"] == name
+        removed = client.delete(f"/api/people/{enrolled.json()['id']}")
+        assert removed.status_code == 200 and removed.json()["name"] == name
+        assert name not in [p["name"] for p in client.get("/api/people").json()]
 
 
 def test_live_stream_names_enrolled_people(server: Server, astronaut_bgr: np.ndarray) -> None:

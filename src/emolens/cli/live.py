@@ -49,8 +49,8 @@ def _weights(text: str | None) -> dict[str, float] | None:
 @click.option(
     "--save-faces",
     type=click.Path(file_okay=False, path_type=Path),
-    help="Save face crops into this folder, one subfolder per emotion (default: off, unless turned on "
-    "in the web app's settings, then OUT/face_crops).",
+    help="Save face crops into this folder, in FOLDER/<session id>/<emotion>/ (default: off, unless turned on "
+    "in the web app's settings, then the data folder's face_crops, which the web app's deletions clear).",
 )
 @click.option(
     "--save-every",

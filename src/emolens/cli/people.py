@@ -70,15 +70,21 @@ def list_people(as_json: bool, db: str | None) -> None:
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
 @db_option
 def remove(name: str, yes: bool, db: str | None) -> None:
-    """Remove NAME, their face embeddings and every emotion record naming them."""
+    """Remove NAME, their face embeddings, every emotion record and face crop naming them."""
+    from emolens.storage import data_dir
+    from emolens.storage.facefiles import remove_person_crops
+
     store = _store(db)
     try:
         record = store.people.get(name)
         if not yes:
             click.confirm(f"remove {name} and their {record.observation_count} observation(s)?", abort=True)
         record = store.people.remove(name)
+        crops = remove_person_crops(data_dir(), record.name)
+        store.purge_deleted()
     finally:
         store.close()
     click.echo(
-        f"removed {record.name}: {record.embedding_count} embedding(s), {record.observation_count} observation(s)"
+        f"removed {record.name}: {record.embedding_count} embedding(s), {record.observation_count} observation(s), "
+        f"{crops} face crop(s)"
     )

@@ -10,6 +10,7 @@ import cv2
 import numpy as np
 
 from emolens.errors import EmolensError
+from emolens.storage.facefiles import crop_name
 from emolens.types import Prediction
 
 __all__ = ["FaceCropSaver", "crop_name"]
@@ -17,19 +18,10 @@ __all__ = ["FaceCropSaver", "crop_name"]
 log = logging.getLogger(__name__)
 
 
-def crop_name(prediction: Prediction, when: datetime) -> str:
-    """``<emotion>_<confidence %>_<YYYYmmdd_HHMMSS_micro>[_t<track>].jpg``.
-
-    For example ``happy_97.3_20240223_143012_123456_t1.jpg``.
-    """
-    track = f"_t{prediction.track_id}" if prediction.track_id is not None else ""
-    stamp = when.strftime("%Y%m%d_%H%M%S_%f")
-    return f"{prediction.label.value}_{prediction.confidence * 100:.1f}_{stamp}{track}.jpg"
-
-
 class FaceCropSaver:
-    """Saves every face of one frame in ``every`` into ``folder/<emotion>/``.
+    """Saves every face of one frame in ``every`` into ``folder/<emotion>/`` (names: ``facefiles.crop_name``).
 
+    ``folder`` is the session's (``facefiles.session_folder``), so deleting the session deletes them.
     ``margin`` widens each box by that fraction of its size on every side, so the crop shows the whole face.
     """
 

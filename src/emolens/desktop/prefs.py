@@ -7,7 +7,8 @@ from dataclasses import replace
 from typing import Any
 
 from emolens.desktop.viewer import DEFAULT_SAVE_EVERY, LiveOptions
-from emolens.storage import Store
+from emolens.storage import Store, data_dir
+from emolens.storage.facefiles import CROPS_FOLDER
 
 __all__ = ["SETTINGS_KEY", "with_saved_settings"]
 
@@ -31,7 +32,8 @@ def _weights(saved: dict[str, Any]) -> dict[str, float] | None:
 def with_saved_settings(options: LiveOptions, store: Store) -> LiveOptions:
     """``options`` completed from the saved settings: weights when none were given, crops when no folder was.
 
-    Saved face crops go to ``<out_dir>/face_crops``, one frame in the saved ``crop_every_n_frames``.
+    Face crops the web app's setting turns on go to ``<data folder>/face_crops/<session id>``, one frame in the
+    saved ``crop_every_n_frames``, where the web app's deletions find them.
     """
     saved = store.get_setting(SETTINGS_KEY, {}) or {}
     if not isinstance(saved, dict):
@@ -42,7 +44,7 @@ def with_saved_settings(options: LiveOptions, store: Store) -> LiveOptions:
         other = _number(saved.get("other_weight"))
         changes.update(weights=weights, **({} if other is None else {"other_weight": other}))
     if options.save_faces is None and saved.get("save_face_crops") is True:
-        changes["save_faces"] = options.out_dir / "face_crops"
+        changes["save_faces"] = data_dir() / CROPS_FOLDER
     if options.save_every is None:
         every = saved.get("crop_every_n_frames")
         changes["save_every"] = every if isinstance(every, int) and every >= 1 else DEFAULT_SAVE_EVERY

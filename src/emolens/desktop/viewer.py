@@ -20,6 +20,7 @@ from emolens.desktop.recorder import SOURCE, SessionRecorder, write_csv
 from emolens.desktop.stats import FpsMeter, LiveStats
 from emolens.desktop.summary import SessionSummary, summarize
 from emolens.errors import SourceError, StorageError
+from emolens.storage.facefiles import session_folder
 from emolens.types import FrameResult
 from emolens.vision.annotate import annotate
 from emolens.vision.io import Frame, VideoSource
@@ -38,8 +39,9 @@ class LiveOptions:
     """How a live session runs.
 
     ``realtime`` plays a video file at its own frame rate in the window (off: as fast as analysis allows;
-    always off without a window). ``save_faces`` turns on face-crop saving, one frame in ``save_every``
-    (None: 25). ``weights`` and ``other_weight`` make the confidence score (None: the default weights).
+    always off without a window). ``save_faces`` turns on face-crop saving (into its ``<session id>``
+    folder), one frame in ``save_every`` (None: 25). ``weights`` and ``other_weight`` make the confidence
+    score (None: the default weights).
     """
 
     scenario: str = "Online Class"
@@ -78,7 +80,11 @@ class LiveViewer:
         self.view_stats = LiveStats(options.window_s, analyzer.labels)
         self.fps = FpsMeter()
         every = options.save_every or DEFAULT_SAVE_EVERY
-        self.crops = FaceCropSaver(options.save_faces, every) if options.save_faces else None
+        self.crops = (
+            FaceCropSaver(session_folder(options.save_faces, recorder.session_id), every)
+            if options.save_faces
+            else None
+        )
         self.files: dict[str, list[str]] = {}
         self.paused = self.ended = self.quit = False
         self.resets = 0

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import builtins
 import logging
-import re
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -14,25 +14,38 @@ import numpy as np
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from emolens.errors import PersonNotFoundError, StorageError
+from emolens.errors import InvalidNameError, PersonNotFoundError, StorageError
 from emolens.storage.guard import Database
 from emolens.storage.tables import EmbeddingRow, ObservationRow, PersonRow
 
 __all__ = ["EnrolledFace", "PeopleRepository", "PersonRecord", "check_person_name"]
 
 log = logging.getLogger(__name__)
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_MAX_ID = 2**31 - 1  # people.id is a 32-bit INTEGER on PostgreSQL
 # Observations of faces nobody is enrolled as carry person None; a person named so would be ambiguous.
 _RESERVED = {"unknown", "none", "null"}
+_SEPARATORS = ("/", "\\")
+# Control, format (bidi overrides, zero-width), surrogate, private-use and unassigned code points, except the
+# zero-width (non-)joiners that some scripts need inside names.
+_INVISIBLE = {"Cc", "Cf", "Cs", "Co", "Cn"}
+_JOINERS = {"\u200c", "\u200d"}
 
 
 def check_person_name(name: str) -> str:
-    """The name stripped; StorageError when empty, too long, reserved or holding control characters."""
+    """The name with its spaces collapsed; InvalidNameError when it cannot be stored or addressed safely.
+
+    Refused: empty or over 120 characters, reserved words ('unknown', 'none', 'null'), slashes and
+    backslashes, names made only of dots, and invisible or control characters.
+    """
     clean = " ".join(name.split())
     if not clean or len(clean) > 120:
-        raise StorageError(f"a person's name needs 1 to 120 characters, got {name!r}")
-    if _CONTROL.search(clean) or clean.lower() in _RESERVED:
-        raise StorageError(f"{name!r} cannot name a person: choose a name without control characters, not 'unknown'")
+        raise InvalidNameError(f"a person's name needs 1 to 120 characters, got {name!r}")
+    if clean.lower() in _RESERVED:
+        raise InvalidNameError(f"{clean!r} is reserved for faces nobody is enrolled as: choose another name")
+    if any(s in clean for s in _SEPARATORS) or not clean.strip("."):
+        raise InvalidNameError(f"{name!r} cannot name a person: use no slashes or backslashes, and not only dots")
+    if any(unicodedata.category(c) in _INVISIBLE and c not in _JOINERS for c in clean):
+        raise InvalidNameError(f"{name!r} cannot name a person: it holds control or invisible characters")
     return clean
 
 
@@ -71,10 +84,17 @@ class PeopleRepository:
     def __init__(self, db: Database):
         self._db = db
 
-    def _person(self, db: Session, name: str) -> PersonRow:
-        row = db.scalar(select(PersonRow).where(PersonRow.name == name))
+    def _person(self, db: Session, who: str | int) -> PersonRow:
+        if isinstance(who, int):
+            row = db.get(PersonRow, who) if 1 <= who <= _MAX_ID else None
+            if row is None:
+                raise PersonNotFoundError(
+                    f"nobody is enrolled with id {who}; the People page or GET /api/people lists who is"
+                )
+            return row
+        row = db.scalar(select(PersonRow).where(PersonRow.name == who))
         if row is None:
-            raise PersonNotFoundError(f"nobody named {name!r} is enrolled; `emolens people list` shows who is")
+            raise PersonNotFoundError(f"nobody named {who!r} is enrolled; `emolens people list` shows who is")
         return row
 
     def _record(self, db: Session, row: PersonRow) -> PersonRecord:
@@ -107,20 +127,23 @@ class PeopleRepository:
         with self._db.read("list people") as db:
             return [self._record(db, row) for row in db.scalars(select(PersonRow).order_by(PersonRow.name))]
 
-    def get(self, name: str) -> PersonRecord:
-        """One person; PersonNotFoundError when nobody has that name."""
-        with self._db.read(f"read person {name!r}") as db:
-            return self._record(db, self._person(db, name))
+    def get(self, who: str | int) -> PersonRecord:
+        """One person by name (str) or id (int); PersonNotFoundError when nobody matches."""
+        with self._db.read(f"read person {who!r}") as db:
+            return self._record(db, self._person(db, who))
 
-    def remove(self, name: str) -> PersonRecord:
-        """Delete a person, their embeddings and every observation naming them; returns what was deleted."""
-        with self._db.write(f"remove person {name!r}") as db:
-            row = self._person(db, name)
+    def remove(self, who: str | int) -> PersonRecord:
+        """Delete a person (by name or id), their embeddings and every observation naming them; returns them.
+
+        The freed bytes stay in the database files until ``Store.purge_deleted`` runs.
+        """
+        with self._db.write(f"remove person {who!r}") as db:
+            row = self._person(db, who)
             record = self._record(db, row)
             db.execute(delete(ObservationRow).where(ObservationRow.person == row.name))
             db.execute(delete(EmbeddingRow).where(EmbeddingRow.person_id == row.id))
             db.delete(row)
-        log.info("removed %s with %d observation(s)", name, record.observation_count)
+        log.info("removed %s with %d observation(s)", record.name, record.observation_count)
         return record
 
     def embeddings(self, model: str) -> builtins.list[tuple[str, np.ndarray]]:

@@ -26,6 +26,7 @@ __all__ = ["Store"]
 
 log = logging.getLogger(__name__)
 _MIGRATIONS = Path(__file__).with_name("migrations")
+_PURGED_TABLES = ("observations", "sessions", "embeddings", "people")
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -33,6 +34,7 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.execute("PRAGMA secure_delete=ON")  # deleted rows (names, embeddings) are zeroed, not left in free pages
     cursor.close()
 
 
@@ -98,6 +100,27 @@ class Store:
     def close(self) -> None:
         """Release every pooled connection."""
         self.engine.dispose()
+
+    def purge_deleted(self) -> None:
+        """Leave no deleted record's bytes in the database files; call it after deleting people or sessions.
+
+        SQLite (secure_delete on) checkpoints the WAL into the main file and truncates it; PostgreSQL runs
+        VACUUM on the tables. A failure (a busy reader, a role that may not VACUUM) is logged, not raised.
+        """
+        try:
+            if self.engine.dialect.name == "sqlite":
+                with self.engine.connect() as connection:
+                    busy = connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)").scalar()
+                if busy:
+                    log.warning(
+                        "the WAL checkpoint of %s was blocked by a reader; the next one completes it", self.safe_url
+                    )
+                return
+            with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+                for table in _PURGED_TABLES:
+                    connection.exec_driver_sql(f"VACUUM {table}")
+        except SQLAlchemyError as exc:
+            log.warning("could not purge deleted records from %s: %s", self.safe_url, " ".join(str(exc).split())[:200])
 
     # sessions ---------------------------------------------------------------------------------------------
 

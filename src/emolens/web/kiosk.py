@@ -1,7 +1,8 @@
 """Kiosk endpoints (server-side camera): /video_feed (MJPEG), /emotion (JSON), /save_current (face crops).
 
-The camera starts with the first request and records one session (source "webcam", scenario "Kiosk")
-until the server stops, so analytics shows what it saw.
+The camera starts with the first request from this app's own pages (or with the API token) and records one
+session (source "webcam", scenario "Kiosk") until the server stops, so analytics shows what it saw; a video
+file plays at its own frame rate, looped.
 """
 
 from __future__ import annotations
@@ -14,44 +15,48 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import cv2
 import numpy as np
-from fastapi import APIRouter, HTTPException
+from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import StreamingResponse
 
 from emolens.desktop.recorder import SessionRecorder
 from emolens.errors import SourceError
+from emolens.storage.facefiles import SAVED_FOLDER, session_folder
 from emolens.types import Prediction
 from emolens.vision.annotate import annotate
 from emolens.vision.io import VideoSource
 from emolens.vision.pipeline import Analyzer
 from emolens.web.observe import save_face_crops
-from emolens.web.state import AppState, StateDep
+from emolens.web.security import authorised
+from emolens.web.state import AppState, StateDep, get_state
 
 __all__ = ["Kiosk", "router"]
 
 log = logging.getLogger(__name__)
-router = APIRouter(tags=["kiosk"])
 KIOSK_SCENARIO = "Kiosk"
 
 
 class Kiosk:
-    """Reads a camera (or loops a video file) in a thread, keeping the latest frame, faces and JPEG.
+    """Reads a camera (or loops a video file at its frame rate) in a thread, keeping the latest frame and faces.
 
-    With a ``recorder`` every face seen is stored in its session, at least once per ``flush_every_s``;
-    ``close`` ends the session (what the database refused goes to ``fallback_csv``).
+    Every face seen is stored in the ``recorder``'s session, at least once per ``flush_every_s``; ``close``
+    ends the session (what the database refused goes to ``fallback_csv``). When reading fails, ``error``
+    says why and the thread stops.
     """
 
     def __init__(
         self,
         source: str,
         analyzer: Analyzer,
-        recorder: SessionRecorder | None = None,
-        fallback_csv: Path | None = None,
+        recorder: SessionRecorder,
+        fallback_csv: Path,
         flush_every_s: float = 1.0,
     ):
         self.source: str | int = int(source) if source.isdigit() else source
+        self.paced = isinstance(self.source, str) and "://" not in self.source  # a file; cameras pace themselves
         self.analyzer = analyzer
         self.recorder, self.fallback_csv, self.flush_every_s = recorder, fallback_csv, flush_every_s
         self._last_flush = time.monotonic()
@@ -65,21 +70,31 @@ class Kiosk:
         self._thread = threading.Thread(target=self._run, name="emolens-kiosk", daemon=True)
         self._thread.start()
 
+    @property
+    def session_id(self) -> str:
+        return self.recorder.session_id
+
+    @property
+    def running(self) -> bool:
+        return not self._stop.is_set() and self.error is None
+
     def _run(self) -> None:
-        while not self._stop.is_set():
-            try:
+        try:
+            while not self._stop.is_set():
                 with VideoSource(self.source) as video:
                     self._consume(video)
-            except SourceError as exc:
-                self.error = str(exc)
-                log.error("kiosk camera: %s", exc)
-                return
-            if isinstance(self.source, int):
-                return
+                if not self.paced and not self._stop.is_set():
+                    raise SourceError(f"{self.source} stopped giving frames")
+        except Exception as exc:  # the thread must say why it stopped, whatever it was
+            self.error = str(exc) or type(exc).__name__
+            log.exception("the kiosk camera %s stopped", self.source)
 
     def _consume(self, video: VideoSource) -> None:
         tracker = self.analyzer.new_tracker()
+        start = time.monotonic()
         for frame in video:
+            if self.paced:
+                self._stop.wait(max(0.0, start + frame.timestamp_s - time.monotonic()))
             if self._stop.is_set():
                 return
             result = self.analyzer.analyze_frame(frame, tracker)
@@ -90,8 +105,6 @@ class Kiosk:
             self._record(result.predictions)
 
     def _record(self, predictions: list[Prediction]) -> None:
-        if self.recorder is None:
-            return
         self.recorder.add(predictions, datetime.now(UTC))
         if time.monotonic() - self._last_flush >= self.flush_every_s:
             self._last_flush = time.monotonic()
@@ -105,32 +118,72 @@ class Kiosk:
         """Stop the camera thread, store what is queued and end the session."""
         self._stop.set()
         self._thread.join(timeout=5)
-        if self.recorder is not None:
-            self.recorder.close(self.fallback_csv or Path("kiosk-unsaved-observations.csv"))
+        self.recorder.close(self.fallback_csv)
+
+
+def _from_elsewhere(request: Request) -> str | None:
+    """Why a browser request came from a page of another site (None when it came from this app or no page)."""
+    site = request.headers.get("sec-fetch-site")
+    if site in ("cross-site", "same-site"):
+        return f"the browser marks it Sec-Fetch-Site: {site}"
+    host = request.headers.get("host")
+    for header in ("origin", "referer"):
+        value = request.headers.get(header)
+        if value is not None and urlsplit(value).netloc != host:
+            return f"its {header.title()} {value[:100]!r} names another site"
+    return None
+
+
+def same_site_only(request: Request) -> None:
+    """Refuse (403) kiosk requests from other sites' pages: an <img> there must not start the camera.
+
+    A request with the API token passes, wherever it comes from.
+    """
+    token = get_state(request).settings.api_token
+    if token is not None and authorised(request, token):
+        return
+    reason = _from_elsewhere(request)
+    if reason is not None:
+        raise HTTPException(
+            403,
+            f"the server-side camera answers only this app's own pages, and {reason}; "
+            "open it from the app, or send the API token",
+        )
+
+
+def _start(state: AppState, camera: str) -> Kiosk:
+    analyzer = Analyzer(
+        state.settings.detector,
+        state.settings.model,
+        small_faces=False,
+        gallery=state.gallery,
+        recognizer=state.recognizer,
+    )
+    recorder = SessionRecorder(state.store, KIOSK_SCENARIO, source="webcam")
+    fallback = state.settings.data_folder / f"kiosk-unsaved-{recorder.session_id}.csv"
+    return Kiosk(camera, analyzer, recorder, fallback)
 
 
 def _kiosk(state: AppState) -> Kiosk:
-    if state.settings.camera is None:
+    """The one kiosk: the first request starts it (under the lock, so concurrent first requests share it)."""
+    camera = state.settings.camera
+    if camera is None:
         raise HTTPException(503, "no server-side camera: start with `emolens serve --camera 0` (or a video file)")
-    if state.kiosk is None:
-        analyzer = Analyzer(
-            state.settings.detector,
-            state.settings.model,
-            small_faces=False,
-            gallery=state.gallery,
-            recognizer=state.recognizer,
-        )
-        recorder = SessionRecorder(state.store, KIOSK_SCENARIO, source="webcam")
-        fallback = state.settings.data_folder / f"kiosk-unsaved-{recorder.session_id}.csv"
-        state.kiosk = Kiosk(state.settings.camera, analyzer, recorder, fallback)
-    if state.kiosk.error:
-        raise HTTPException(503, f"the server-side camera failed: {state.kiosk.error}")
-    return state.kiosk
+    with state.kiosk_lock:
+        if state.kiosk is None:
+            state.kiosk = _start(state, camera)
+        kiosk: Kiosk = state.kiosk
+    if kiosk.error:
+        raise HTTPException(503, f"the server-side camera failed: {kiosk.error}")
+    return kiosk
+
+
+router = APIRouter(tags=["kiosk"], dependencies=[Depends(same_site_only)])
 
 
 async def _mjpeg(kiosk: Kiosk) -> AsyncIterator[bytes]:
     seen = -1
-    while not kiosk._stop.is_set():
+    while kiosk.running:
         _, _, jpeg, version = kiosk.current()
         if version != seen and jpeg:
             seen = version
@@ -162,9 +215,13 @@ def emotion(state: StateDep) -> dict[str, Any]:
 
 @router.post("/save_current")
 def save_current(state: StateDep) -> dict[str, Any]:
-    """Save the current faces of the server-side camera as crops under the data folder, by emotion."""
-    frame, predictions, _, _ = _kiosk(state).current()
+    """Save the current faces of the server-side camera as crops in the kiosk session's folder, by emotion."""
+    kiosk = _kiosk(state)
+    frame, predictions, _, _ = kiosk.current()
+    if kiosk.recorder.deleted:
+        raise HTTPException(409, "the kiosk's session was deleted: restart the server to record (and save) again")
     if frame is None or not predictions:
         raise HTTPException(409, "no face on the server-side camera right now; try again when one is visible")
-    paths = save_face_crops(frame, predictions, state.settings.data_folder / "saved_faces")
+    folder = session_folder(state.settings.data_folder / SAVED_FOLDER, kiosk.session_id)
+    paths = save_face_crops(frame, predictions, folder)
     return {"saved": [str(Path(p)) for p in paths]}

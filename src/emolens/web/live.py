@@ -16,6 +16,7 @@ from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from emolens.analytics import confidence_score
 from emolens.errors import DatabaseError, EmolensError, SessionNotFoundError
 from emolens.storage import ObservationIn
+from emolens.storage.facefiles import CROPS_FOLDER, remove_session_crops, session_folder
 from emolens.types import FrameResult
 from emolens.vision.io import Frame, read_image
 from emolens.vision.pipeline import Analyzer
@@ -54,7 +55,8 @@ class LiveRun:
         result = analyzer.analyze_frame(frame, self.tracker)
         every = self.prefs.crop_every_n_frames
         if self.prefs.save_face_crops and result.predictions and self.frames % every == 0:
-            save_face_crops(image, result.predictions, self.state.settings.data_folder / "face_crops")
+            folder = session_folder(self.state.settings.data_folder / CROPS_FOLDER, self.session_id)
+            save_face_crops(image, result.predictions, folder)
         return result
 
     async def frame(self, frame_id: int, data: bytes) -> dict[str, Any]:
@@ -177,6 +179,7 @@ async def _finish(state: AppState, run: LiveRun) -> dict[str, Any]:
         summary = await to_thread.run_sync(session_summary, state.store, run.session_id, run.prefs)
     except SessionNotFoundError as exc:
         log.warning("live session %s was deleted while recording", run.session_id)
+        await to_thread.run_sync(remove_session_crops, state.settings.data_folder, [run.session_id])
         return {"type": "error", "detail": f"{exc}; nothing more was stored"}
     except DatabaseError as exc:
         log.error("live session %s: %d observations could not be stored (%s)", run.session_id, len(run.pending), exc)

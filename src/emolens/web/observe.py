@@ -10,6 +10,7 @@ import cv2
 import numpy as np
 
 from emolens.storage import ObservationIn
+from emolens.storage.facefiles import crop_name
 from emolens.types import Prediction
 
 __all__ = ["save_face_crops", "to_observations"]
@@ -24,15 +25,18 @@ def to_observations(predictions: list[Prediction], at: datetime | None = None) -
 
 
 def save_face_crops(image: np.ndarray, predictions: list[Prediction], folder: Path) -> list[Path]:
-    """Write each face as ``folder/<emotion>/<emotion>_<confidence%>_<UTC time>_<n>.jpg``; returns the paths."""
-    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
+    """Write each face as ``folder/<emotion>/<crop_name>``; returns the paths.
+
+    ``folder`` is the session's folder (``facefiles.session_folder``), so deleting the session deletes them.
+    """
+    when = datetime.now(UTC)
     paths = []
-    for n, p in enumerate(predictions):
+    for p in predictions:
         x1, y1, x2, y2 = (round(v) for v in p.face.bbox.xyxy)
         crop = image[max(0, y1) : max(0, y2), max(0, x1) : max(0, x2)]
         if crop.size == 0:
             continue
-        target = folder / p.label.value / f"{p.label.value}_{round(p.confidence * 100)}_{stamp}_{n}.jpg"
+        target = folder / p.label.value / crop_name(p, when)
         target.parent.mkdir(parents=True, exist_ok=True)
         if cv2.imwrite(str(target), crop):
             paths.append(target)

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Annotated, Any
+import threading
+from dataclasses import dataclass, field
+from typing import Annotated, Any, Literal
 
 from fastapi import Depends, Request
 from starlette.requests import HTTPConnection
 
 from emolens.storage import Store
 from emolens.vision.recognize import FaceRecognizer, Gallery
+from emolens.web import erase
 from emolens.web.pool import AnalyzerPool
 from emolens.web.schemas import SettingsPublic
 from emolens.web.settings import WebSettings
@@ -30,7 +32,8 @@ class AppState:
     settings: WebSettings
     store: Store
     pool: AnalyzerPool
-    kiosk: Any = None
+    kiosk: Any = None  # the one web.kiosk.Kiosk, started by the first kiosk request under kiosk_lock
+    kiosk_lock: threading.Lock = field(default_factory=threading.Lock)
     gallery: Gallery | None = None
     recognizer: FaceRecognizer | None = None
     upload_pool: AnalyzerPool | None = None
@@ -40,9 +43,13 @@ class AppState:
         """The analyzers for uploads, /api/analyze and enrolment, apart from live frames (else the shared pool)."""
         return self.upload_pool or self.pool
 
-    def apply_retention(self) -> list[str]:
-        """The user's retention rule (the store spares sessions still being recorded)."""
-        return self.store.apply_retention(user_settings(self.store).retention)
+    def apply_retention(self, keep_latest: int | Literal["saved"] | None = "saved") -> list[str]:
+        """The retention rule (by default the user's saved one); sessions still being recorded are spared.
+
+        Deleted sessions take their face crops with them; returns their ids.
+        """
+        keep = user_settings(self.store).retention if keep_latest == "saved" else keep_latest
+        return erase.apply_retention(self.store, self.settings.data_folder, keep)
 
 
 def get_state(conn: HTTPConnection) -> AppState:

@@ -15,8 +15,9 @@ from fastapi.responses import StreamingResponse
 from emolens.analytics import confidence_score, emotion_counts, emotion_shares, spreadsheet_safe, timeline
 from emolens.storage import ObservationFilter, ObservationRecord
 from emolens.types import EMOTIONS
+from emolens.web import erase
 from emolens.web.params import PlainText
-from emolens.web.state import StoreDep, user_settings
+from emolens.web.state import StateDep, StoreDep, user_settings
 
 __all__ = ["filters", "router"]
 
@@ -127,6 +128,6 @@ def export(f: FilterDep, store: StoreDep, format: Literal["csv", "jsonl"] = "csv
 
 
 @router.delete("/api/data", tags=["settings"])
-def delete_everything(store: StoreDep) -> dict[str, int]:
-    """Delete every session and observation (settings stay)."""
-    return {"deleted_sessions": store.delete_all()}
+def delete_everything(state: StateDep) -> dict[str, int]:
+    """Delete every session, observation and face crop (people and settings stay)."""
+    return {"deleted_sessions": erase.delete_everything(state.store, state.settings.data_folder)}

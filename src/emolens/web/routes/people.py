@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, File, Form, HTTPException, UploadFile
+from fastapi import APIRouter, File, Form, HTTPException, Path, UploadFile
 from starlette.concurrency import run_in_threadpool
 
 from emolens.analytics import confidence_score, emotion_counts
 from emolens.people import enrol, load_gallery
-from emolens.storage import ObservationRecord
+from emolens.storage import ObservationRecord, check_person_name
+from emolens.web import erase
 from emolens.web.limits import check_pixel_budget
 from emolens.web.routes.analyze import IMAGE_TYPES
 from emolens.web.routes.observations import FilterDep
@@ -19,6 +20,7 @@ __all__ = ["router"]
 
 router = APIRouter(prefix="/api/people", tags=["people"])
 MAX_PHOTOS = 20
+PersonId = Annotated[int, Path(ge=1, le=2**31 - 1, description="The person's id, as GET /api/people lists it")]
 
 
 def _reload_gallery(state: AppState) -> None:
@@ -56,6 +58,7 @@ async def add_person(
     photos: Annotated[list[UploadFile], File(description="Photos or webcam captures, each with exactly one face")],
 ) -> dict[str, Any]:
     """Enrol a person (or add photos to them); a photo without exactly one face refuses the whole request."""
+    check_person_name(name)  # a name that cannot be stored or addressed is refused before any photo is read
     items = await _photos(state, photos)
     check_pixel_budget([d for _, d in items], state.settings.max_request_mp)
     record = await state.batch_pool.run(
@@ -65,10 +68,10 @@ async def add_person(
     return record.to_dict()
 
 
-@router.delete("/{name}")
-async def remove_person(name: str, state: StateDep) -> dict[str, Any]:
-    """Remove a person, their face embeddings and every observation naming them."""
-    record = await run_in_threadpool(state.store.people.remove, name)
+@router.delete("/{person_id}")
+async def remove_person(person_id: PersonId, state: StateDep) -> dict[str, Any]:
+    """Remove a person (by the id GET /api/people lists), their embeddings, observations and face crops."""
+    record = await run_in_threadpool(erase.remove_person, state.store, state.settings.data_folder, person_id)
     await run_in_threadpool(_reload_gallery, state)
     return record.to_dict()
 

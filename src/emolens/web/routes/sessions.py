@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response
 from starlette.concurrency import run_in_threadpool
 
+from emolens.web import erase
 from emolens.web.params import PlainText, SessionId
 from emolens.web.schemas import SessionCreate, SessionPublic, SummaryOut
 from emolens.web.state import StateDep, StoreDep, user_settings
@@ -50,7 +51,7 @@ def end_session(session_id: SessionId, store: StoreDep) -> SessionPublic:
 
 
 @router.delete("/{session_id}", status_code=204)
-def delete_session(session_id: SessionId, store: StoreDep) -> Response:
-    """Delete a session and every observation in it."""
-    store.delete_session(session_id)
+def delete_session(session_id: SessionId, state: StateDep) -> Response:
+    """Delete a session, every observation in it and its face crops."""
+    erase.delete_session(state.store, state.settings.data_folder, session_id)
     return Response(status_code=204)

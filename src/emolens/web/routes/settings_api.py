@@ -44,7 +44,7 @@ def put_settings(
         )
         return JSONResponse({"detail": detail, "sessions": sessions, "observations": observations}, status_code=409)
     state.store.set_setting("user", body.model_dump())
-    state.store.apply_retention(body.retention)
+    state.apply_retention(body.retention)
     return user_settings(state.store)
 
 

@@ -7,7 +7,7 @@ let stream = null, since = null, until = null, timer = null;
 async function loadPeople() {
   const people = await api("GET", "/api/people");
   $("people").replaceChildren(...people.map((p) => {
-    const remove = el("button", { class: "danger", "data-person": p.name }, "Remove");
+    const remove = el("button", { class: "danger", "data-person": p.name, "data-person-id": p.id }, "Remove");
     remove.addEventListener("click", () => removePerson(p));
     return el("tr", {}, el("td", {}, p.name), el("td", {}, String(p.embedding_count)),
       el("td", {}, String(p.observation_count)), el("td", {}, new Date(p.created_at).toLocaleString()), el("td", {}, remove));
@@ -16,7 +16,7 @@ async function loadPeople() {
 
 async function removePerson(p) {
   if (!confirm(`Remove ${p.name}, their face embeddings and their ${p.observation_count} emotion records?`)) return;
-  await api("DELETE", `/api/people/${encodeURIComponent(p.name)}`);
+  await api("DELETE", `/api/people/${p.id}`);
   await Promise.all([loadPeople(), loadStats()]);
 }
 
