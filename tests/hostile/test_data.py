@@ -7,9 +7,7 @@ Every case asserts the exact status, that the server still answers, and that the
 from __future__ import annotations
 
 import json
-import os
 import struct
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,12 +17,11 @@ import httpx
 import numpy as np
 import pytest
 from skimage.data import astronaut
-from sqlalchemy import create_engine, text
 from tests.conftest import write_video
-from tests.web.live_server import Server, start_server
 from websockets.sync.client import connect
 
-from emolens.storage import resolve_db_url
+from live_server import Server, start_server
+from postgres_db import postgres_database
 
 FACE = cv2.cvtColor(astronaut(), cv2.COLOR_RGB2BGR)
 FACE_JPEG = cv2.imencode(".jpg", FACE)[1].tobytes()
@@ -83,24 +80,6 @@ class Seeded:
     crops: list[Path]
 
 
-def _postgres() -> Iterator[str]:
-    url = os.environ.get("EMOLENS_TEST_POSTGRES_URL")
-    if not url:
-        if os.environ.get("CI") == "true":
-            pytest.fail("EMOLENS_TEST_POSTGRES_URL is not set in CI")
-        pytest.skip("PostgreSQL cases need EMOLENS_TEST_POSTGRES_URL")
-    admin = create_engine(resolve_db_url(url), isolation_level="AUTOCOMMIT")
-    name = f"emolens_hostile_data_{uuid.uuid4().hex[:12]}"
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield f"{resolve_db_url(url).rsplit('/', 1)[0]}/{name}"
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-
 def _seed(server: Server) -> Seeded:
     """Keeper enrolled, and a live session of three frames of them with face crops."""
     with server.client() as client:
@@ -125,7 +104,7 @@ def db_args(request: pytest.FixtureRequest) -> Iterator[list[str]]:
     if request.param == "sqlite":
         yield []
     else:
-        for url in _postgres():
+        for url in postgres_database():
             yield ["--db", url]
 
 

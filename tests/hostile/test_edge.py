@@ -13,7 +13,6 @@ import struct
 import sys
 import threading
 import time
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +23,8 @@ import numpy as np
 import pytest
 from websockets.exceptions import InvalidStatus
 from websockets.sync.client import connect
+
+from postgres_db import postgres_database
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "web"))
 from emolens.web.security import bound_hosts
@@ -46,24 +47,10 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
 
 def _postgres_url() -> Iterator[str | None]:
     """A fresh PostgreSQL database when EMOLENS_TEST_POSTGRES_URL is set, else None (SQLite)."""
-    admin_url = os.environ.get("EMOLENS_TEST_POSTGRES_URL")
-    if not admin_url:
+    if not os.environ.get("EMOLENS_TEST_POSTGRES_URL"):
         yield None
         return
-    from sqlalchemy import create_engine, text
-
-    from emolens.storage import resolve_db_url
-
-    admin = create_engine(resolve_db_url(admin_url), isolation_level="AUTOCOMMIT")
-    name = f"emolens_test_{uuid.uuid4().hex[:12]}"
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield f"{resolve_db_url(admin_url).rsplit('/', 1)[0]}/{name}"
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    yield from postgres_database()
 
 
 @pytest.fixture(scope="module")

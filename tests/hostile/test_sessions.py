@@ -14,7 +14,6 @@ import struct
 import subprocess
 import sys
 import time
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,11 +23,10 @@ import cv2
 import httpx
 import numpy as np
 import pytest
-from sqlalchemy import create_engine, text
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import ClientConnection, connect
 
-from emolens.storage import resolve_db_url
+from postgres_db import postgres_database
 
 
 def _jpeg(image: np.ndarray) -> bytes:
@@ -77,24 +75,6 @@ def _serve(folder: Path, db_url: str) -> Iterator[str]:
         process.wait(timeout=20)
 
 
-def _postgres_database() -> Iterator[str]:
-    server = os.environ.get("EMOLENS_TEST_POSTGRES_URL")
-    if not server:
-        if os.environ.get("CI") == "true":
-            pytest.fail("EMOLENS_TEST_POSTGRES_URL is not set in CI")
-        pytest.skip("the PostgreSQL server needs EMOLENS_TEST_POSTGRES_URL")
-    admin = create_engine(resolve_db_url(server), isolation_level="AUTOCOMMIT")
-    name = f"emolens_hostile_{uuid.uuid4().hex[:12]}"
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield resolve_db_url(server).rsplit("/", 1)[0] + f"/{name}"
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-
 def _sqlite_database(folder: Path) -> Iterator[str]:
     yield f"sqlite:///{folder / 'web.db'}"
 
@@ -103,7 +83,7 @@ def _sqlite_database(folder: Path) -> Iterator[str]:
 def server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     """A server per backend holding one real session (the astronaut, one observation) recorded first."""
     folder = tmp_path_factory.mktemp(f"hostile-sessions-{request.param}")
-    databases = _postgres_database() if request.param == "postgresql" else _sqlite_database(folder)
+    databases = postgres_database() if request.param == "postgresql" else _sqlite_database(folder)
     db_url = next(databases)
     urls = _serve(folder, db_url)
     url = next(urls)

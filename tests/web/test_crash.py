@@ -11,7 +11,6 @@ import struct
 import subprocess
 import sys
 import time
-import uuid
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
@@ -20,11 +19,10 @@ import cv2
 import httpx
 import numpy as np
 import pytest
-from sqlalchemy import create_engine, text
 from websockets.sync.client import connect
 
-from emolens.storage import resolve_db_url
 from live_server import _free_port, _wait
+from postgres_db import postgres_database
 
 HEARTBEAT_S = "0.5"  # six missed beats, 3 s, and the server is gone
 FLUSH_EVERY_S = 1.0  # web/live.py stores observations once a second
@@ -48,19 +46,7 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'crash.db'}"
         return
-    server = os.environ.get("EMOLENS_TEST_POSTGRES_URL")
-    if not server:
-        pytest.skip("the PostgreSQL variant needs EMOLENS_TEST_POSTGRES_URL")
-    admin = create_engine(resolve_db_url(server), isolation_level="AUTOCOMMIT")
-    name = f"emolens_crash_{uuid.uuid4().hex[:12]}"
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield resolve_db_url(server).rsplit("/", 1)[0] + f"/{name}"
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    yield from postgres_database()
 
 
 def _record_until_killed(
