@@ -95,7 +95,9 @@ def test_retention_removes_the_crops_of_the_sessions_it_deletes(
     server: Server, client: httpx.Client, astronaut_bgr: np.ndarray
 ) -> None:
     old, new = _live(server, astronaut_bgr), _live(server, astronaut_bgr)
-    assert client.put("/api/settings", json={"retention": 1, "save_face_crops": True}).status_code == 200
+    settings = {"retention": 1, "save_face_crops": True}
+    assert client.put("/api/settings", json=settings).status_code == 409  # it asks first
+    assert client.put("/api/settings?confirm=true", json=settings).status_code == 200
     assert _crops(server, old) == [] and len(_crops(server, new)) == 3
     assert [s["id"] for s in client.get("/api/sessions").json()] == [new]
     client.put("/api/settings", json={"retention": None})
