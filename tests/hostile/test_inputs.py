@@ -114,15 +114,15 @@ WS_BAD_FRAMES = [c for c in BAD_IMAGES if c[1].endswith((".png", ".jpg"))][:10]
 def test_live_frame_refused_and_session_goes_on(target: Target, astronaut_bgr: np.ndarray, make: Callable[[], bytes]):
     with connect(_ws_url(target)) as ws:
         ws.send(json.dumps({"type": "start", "scenario": "Hostile frames"}))
-        assert json.loads(ws.recv())["type"] == "started"
+        assert json.loads(ws.recv(timeout=30))["type"] == "started"
         ws.send(struct.pack(">I", 1) + make())
-        reply = json.loads(ws.recv())
+        reply = json.loads(ws.recv(timeout=30))
         assert reply["type"] == "error" and reply["detail"]
         ws.send(struct.pack(">I", 2) + _face_jpeg(astronaut_bgr))
-        reply = json.loads(ws.recv())
+        reply = json.loads(ws.recv(timeout=30))
         assert reply["type"] == "result" and reply["frame_id"] == 2 and len(reply["faces"]) == 1
         ws.send(json.dumps({"type": "stop"}))
-        assert json.loads(ws.recv())["type"] == "summary"
+        assert json.loads(ws.recv(timeout=30))["type"] == "summary"
     target.assert_intact()
 
 
@@ -153,7 +153,7 @@ FIRST_MESSAGES: list[tuple[str, str | bytes]] = [
 def test_bad_first_message_gets_an_error_and_a_clean_close(target: Target, message: str | bytes) -> None:
     with connect(_ws_url(target), max_size=None) as ws:
         ws.send(message)
-        reply = json.loads(ws.recv())
+        reply = json.loads(ws.recv(timeout=30))
         assert reply["type"] == "error" and reply["detail"]
         with pytest.raises(ConnectionClosed) as closed:
             ws.recv(timeout=10)
@@ -179,13 +179,13 @@ def test_bad_later_message_does_not_end_the_session(
 ) -> None:
     with connect(_ws_url(target), max_size=None) as ws:
         ws.send(json.dumps({"type": "start", "scenario": "Hostile messages"}))
-        session_id = json.loads(ws.recv())["session"]["id"]
+        session_id = json.loads(ws.recv(timeout=30))["session"]["id"]
         ws.send(message)
-        assert json.loads(ws.recv())["type"] == "error"
+        assert json.loads(ws.recv(timeout=30))["type"] == "error"
         ws.send(struct.pack(">I", 3) + _face_jpeg(astronaut_bgr))
-        assert json.loads(ws.recv())["type"] == "result"
+        assert json.loads(ws.recv(timeout=30))["type"] == "result"
         ws.send(json.dumps({"type": "stop"}))
-        summary = json.loads(ws.recv())["summary"]
+        summary = json.loads(ws.recv(timeout=30))["summary"]
     assert summary["session"]["id"] == session_id and summary["session"]["observation_count"] == 1
     target.assert_intact()
 
