@@ -7,6 +7,7 @@ intact (``Target.assert_intact``), on SQLite and on PostgreSQL.
 from __future__ import annotations
 
 import json
+import os
 import struct
 import subprocess
 import sys
@@ -355,4 +356,24 @@ def test_bad_videos_are_422_without_server_paths(
     assert response.status_code == 422, response.text
     detail = response.json()["detail"]
     assert words in detail and "/tmp" not in detail and "upload.avi" not in detail
+    target.assert_intact()
+
+
+def test_every_still_path_finds_the_same_faces(target: Target, analyzer: Analyzer) -> None:
+    """The web's stills (analyze, uploads, enrolment's detector) scan tiles as `emolens predict` does: on the
+    four-face benchmark frame all find 4 (the web found 3 before)."""
+    frame = Path(__file__).resolve().parents[2].parent / "shared" / "bench" / "astronaut4_640x480.png"
+    if not frame.is_file():
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"{frame} is missing in CI")
+        pytest.skip(f"{frame} not found")
+    data = frame.read_bytes()
+    expected = len(analyzer.analyze(data))
+    with target.server.client() as client:
+        analyzed = client.post("/api/analyze", files={"image": ("four.png", data)}).json()
+        uploaded = client.post("/api/uploads", files=[("files", ("four.png", data))], data={"scenario": "Four"})
+        assert uploaded.status_code == 201, uploaded.text
+        assert client.delete(f"/api/sessions/{uploaded.json()['session']['id']}").status_code == 204
+    assert expected == 4 and len(analyzed["faces"]) == 4
+    assert len(uploaded.json()["results"][0]["faces"]) == 4
     target.assert_intact()
