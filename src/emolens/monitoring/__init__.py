@@ -1,0 +1,20 @@
+"""Drift monitoring: a reference profile per model, drift tests of new faces against it, and a report."""
+
+from __future__ import annotations
+
+from emolens.monitoring.drift import DriftReport, TestResult, compare
+from emolens.monitoring.features import FeatureReader, LandmarkFinder, Measurements
+from emolens.monitoring.profile import Profile, build_profile, profile_path, write_reference_profile
+
+__all__ = [
+    "DriftReport",
+    "FeatureReader",
+    "LandmarkFinder",
+    "Measurements",
+    "Profile",
+    "TestResult",
+    "build_profile",
+    "compare",
+    "profile_path",
+    "write_reference_profile",
+]
