@@ -22,12 +22,12 @@ from emolens.monitoring.shifts import SHIFTS, skew_mix
 from emolens.types import EMOTIONS
 
 GRID = {
-    "darken": [0.05, 0.1, 0.15, 0.2, 0.3, 0.4],
-    "low_contrast": [0.1, 0.2, 0.3, 0.4, 0.5, 0.6],
-    "blur": [0.5, 0.75, 1.0, 1.5, 2.0],
-    "downscale": [0.25, 0.4, 0.5, 0.6, 0.75],
-    "rotate": [5, 10, 15, 20, 30],
-    "crop_shift": [1, 2, 3, 4, 6],
+    "darken": [0.05, 0.075, 0.1, 0.15, 0.2],
+    "low_contrast": [0.05, 0.1, 0.15, 0.2, 0.3],
+    "blur": [0.3, 0.4, 0.5, 0.75, 1.0],
+    "downscale": [0.1, 0.15, 0.2, 0.25, 0.4],
+    "rotate": [1, 2, 3, 5, 10],
+    "crop_shift": [0.25, 0.5, 0.75, 1, 2],
 }
 EXPECTED = {
     "darken": "brightness",
@@ -38,7 +38,7 @@ EXPECTED = {
     "crop_shift": "eyes_y",
     "happy_share": "prediction_mix",
 }
-SKEW = [0.3, 0.35, 0.4, 0.5, 0.6]
+SKEW = [0.35, 0.4, 0.45, 0.5, 0.6]
 LABELS = [e.value for e in EMOTIONS]
 
 
@@ -58,7 +58,7 @@ def strengths(reader, finder, profile, crops, labels, new_n: int, draws: int) ->
     for name, grid in [*GRID.items(), ("happy_share", SKEW)]:
         rows = []
         for strength in grid:
-            levels = []
+            levels, others = [], []
             for draw in range(draws):
                 rng = np.random.default_rng(100 + draw)
                 if name == "happy_share":
@@ -69,8 +69,9 @@ def strengths(reader, finder, profile, crops, labels, new_n: int, draws: int) ->
                     measured = reader.measure(SHIFTS[name](crops[index], strength), finder)
                 report = compare(profile, measured, seed=draw)
                 levels.append(report.alarms().get(EXPECTED[name], "ok"))
-            rows.append({"strength": strength, "levels": levels})
-            print(name, strength, levels, flush=True)
+                others.append(report.alarms())
+            rows.append({"strength": strength, "levels": levels, "alarms": others})
+            print(name, strength, levels, others[0], flush=True)
         out[name] = {
             "feature": EXPECTED[name],
             "rows": rows,

@@ -13,14 +13,22 @@ from click.testing import CliRunner
 
 from emolens.cli.main import cli
 from emolens.facesets import load_faceset
-from emolens.monitoring import FeatureReader, LandmarkFinder, Measurements, Profile, build_profile, compare
+from emolens.monitoring import (
+    FeatureReader,
+    LandmarkFinder,
+    Measurements,
+    Profile,
+    RollingMonitor,
+    build_profile,
+    compare,
+)
 from emolens.monitoring.drift import energy_test, psi
 from emolens.monitoring.features import CROP_FEATURES
 from emolens.monitoring.profile import profile_path
 from emolens.monitoring.shifts import SHIFTS, skew_mix
 from emolens.types import EMOTIONS
 
-FACES = 300
+FACES = 150
 LABELS = [e.value for e in EMOTIONS]
 
 
@@ -31,10 +39,17 @@ def measuring() -> tuple[FeatureReader, LandmarkFinder]:
 
 @pytest.fixture(scope="module")
 def private(fer2013: Path) -> tuple[np.ndarray, np.ndarray]:
-    """(crops, labels) of 300 random PrivateTest faces (held out from the profile's PublicTest)."""
+    """(crops, labels) of 150 random PrivateTest faces (held out from the profile's PublicTest)."""
     faces = load_faceset(fer2013, "test")
     index = np.random.default_rng(7).choice(len(faces), FACES, replace=False)
     return faces.images[index], faces.labels[index]
+
+
+@pytest.fixture(scope="module")
+def private_measured(
+    private: tuple[np.ndarray, np.ndarray], measuring: tuple[FeatureReader, LandmarkFinder]
+) -> Measurements:
+    return measuring[0].measure(private[0], measuring[1])
 
 
 @pytest.fixture(scope="module")
@@ -51,42 +66,36 @@ def test_the_shipped_profile_is_small_and_complete(shipped: Profile) -> None:
     assert sum(shipped.prediction_counts.values()) == 3589 and 0.5 < shipped.mean_confidence < 0.9
 
 
-def test_unshifted_held_out_faces_raise_no_alarm(
-    shipped: Profile, private: tuple[np.ndarray, np.ndarray], measuring: tuple[FeatureReader, LandmarkFinder]
-) -> None:
-    reader, finder = measuring
-    report = compare(shipped, reader.measure(private[0], finder))
+def test_unshifted_held_out_faces_raise_no_alarm(shipped: Profile, private_measured: Measurements) -> None:
+    report = compare(shipped, private_measured)
     assert report.verdict == "ok" and not report.retrain, report.alarms()
     assert {r.feature for r in report.results} >= {*CROP_FEATURES, "prediction_mix", "feature_summary"}
 
 
-# (shift, strength, the test that must alarm, the least level it must reach): the smallest strengths that
-# alarm in every draw of benchmarks/drift_detection.py, one step up (see docs/monitoring.md)
+# (shift, strength, the test that must reach "drift"): benchmarks/drift_detection.py finds every one of these
+# reaching "drift" at a smaller strength with 300 faces; these tests use 150 (see docs/monitoring.md)
 SHIFT_CASES = [
-    ("darken", 0.2, "brightness", "drift"),
-    ("low_contrast", 0.3, "contrast", "drift"),
-    ("blur", 1.0, "sharpness", "drift"),
-    ("downscale", 0.5, "sharpness", "drift"),
-    ("rotate", 15, "roll_deg", "warn"),
-    ("crop_shift", 3, "eyes_y", "warn"),
+    ("darken", 0.2, "brightness"),
+    ("low_contrast", 0.3, "contrast"),
+    ("blur", 1.0, "sharpness"),
+    ("downscale", 0.4, "sharpness"),
+    ("rotate", 10, "roll_deg"),
+    ("crop_shift", 2, "eyes_y"),
 ]
 
 
-@pytest.mark.parametrize(("shift", "strength", "feature", "least"), SHIFT_CASES)
+@pytest.mark.parametrize(("shift", "strength", "feature"), SHIFT_CASES)
 def test_each_shift_raises_its_alarm(
     shift: str,
     strength: float,
     feature: str,
-    least: str,
     shipped: Profile,
     private: tuple[np.ndarray, np.ndarray],
     measuring: tuple[FeatureReader, LandmarkFinder],
 ) -> None:
     reader, finder = measuring
     report = compare(shipped, reader.measure(SHIFTS[shift](private[0], strength), finder))
-    level = report.alarms().get(feature, "ok")
-    assert level == "drift" or level == least, report.alarms()
-    assert report.verdict != "ok"
+    assert report.alarms().get(feature) == "drift" and report.retrain, report.alarms()
 
 
 def test_a_class_mix_skewed_to_happy_raises_a_prediction_alarm(
@@ -100,16 +109,18 @@ def test_a_class_mix_skewed_to_happy_raises_a_prediction_alarm(
 
 
 def test_few_random_splits_raise_no_false_alarm(
-    fer_subset: Path, private: tuple[np.ndarray, np.ndarray], measuring: tuple[FeatureReader, LandmarkFinder]
+    fer2013: Path, private_measured: Measurements, measuring: tuple[FeatureReader, LandmarkFinder]
 ) -> None:
-    """The CI-sized false-alarm check (the 20-split figure is benchmarks/drift_detection.py's)."""
+    """The CI-sized false-alarm check: 150 PublicTest and 150 PrivateTest faces pooled, 3 random splits of 200
+    (profile) and 100 (tested); the 20-split figure is benchmarks/drift_detection.py's (docs/monitoring.md)."""
     reader, finder = measuring
-    public = load_faceset(fer_subset, "val").images
-    measured = Measurements.concat([reader.measure(public, finder), reader.measure(private[0], finder)])
+    public = load_faceset(fer2013, "val").images
+    public = public[np.random.default_rng(8).choice(len(public), FACES, replace=False)]
+    measured = Measurements.concat([reader.measure(public, finder), private_measured])
     for seed in range(3):
         order = np.random.default_rng(seed).permutation(len(measured))
-        profile = build_profile(measured.take(order[:236]), LABELS, "m", "1", "split", seed)
-        report = compare(profile, measured.take(order[236:]), seed=seed)
+        profile = build_profile(measured.take(order[:200]), LABELS, "m", "1", "split", seed)
+        report = compare(profile, measured.take(order[200:]), seed=seed)
         assert report.verdict == "ok", (seed, report.alarms())
 
 
@@ -137,7 +148,7 @@ def _write_crops(folder: Path, crops: np.ndarray) -> Path:
 def test_cli_exits_3_with_a_report_on_drift_and_0_without(
     private: tuple[np.ndarray, np.ndarray], tmp_path: Path
 ) -> None:
-    crops = private[0][:150]
+    crops = private[0][:100]
     dark = _write_crops(tmp_path / "dark", SHIFTS["darken"](crops, 0.4))
     result = CliRunner().invoke(cli, ["drift", str(dark), "--json", "--out", str(tmp_path / "dark-report")])
     assert result.exit_code == 3, result.output
@@ -179,3 +190,22 @@ def test_cli_stored_observations_test_the_prediction_mix(tmp_path: Path) -> None
     assert "face_px" in payload["skipped"]  # the shipped profile comes from crops: no frame sizes to compare
     result = CliRunner().invoke(cli, ["drift", "--db", url, "--since", "2027-01-01", "--json"])
     assert result.exit_code == 2 and "no stored observations" in result.output
+
+
+def test_rolling_monitor_reports_the_change_to_drift_and_back(
+    shipped: Profile,
+    private: tuple[np.ndarray, np.ndarray],
+    private_measured: Measurements,
+    measuring: tuple[FeatureReader, LandmarkFinder],
+) -> None:
+    reader, finder = measuring
+    monitor = RollingMonitor(shipped, window=FACES, check_every=50)
+    chunks = [private_measured.take(np.arange(i, i + 50)) for i in range(0, FACES, 50)]
+    assert [monitor.add(chunk) for chunk in chunks] == [None] * 3 and monitor.verdict == "ok"
+    dark = reader.measure(SHIFTS["darken"](private[0], 0.3), finder)
+    events = [monitor.add(dark.take(np.arange(i, i + 50))) for i in range(0, FACES, 50)]
+    changes = [e for e in events if e is not None]
+    assert changes[0].previous == "ok" and changes[-1].verdict == "drift"  # through "warn" while dark faces mix in
+    assert changes[-1].alarms["brightness"] == "drift" and changes[-1].retrain
+    back = [monitor.add(chunk) for chunk in chunks * 2]
+    assert [e.verdict for e in back if e is not None][-1] == "ok" and monitor.verdict == "ok"

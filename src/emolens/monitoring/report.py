@@ -76,7 +76,7 @@ def write_drift_report(folder: Path, drift: DriftReport, profile: Profile, measu
     report.add(
         "Verdict",
         f"**{drift.verdict}** over {drift.faces:,} faces ({flag}). Reference: {profile.source}, "
-        f"{profile.faces:,} faces. A test alarms when p < {drift.alpha_per_test:.2g} (0.05 family-wise, "
+        f"{profile.faces:,} faces. A test alarms when p < {drift.alpha_per_test:.2g} (0.01 family-wise, "
         "Bonferroni) and its effect reaches the warn or drift band.",
     )
     rows = [

@@ -13,6 +13,7 @@ import numpy as np
 
 from emolens.errors import InvalidImageError
 from emolens.monitoring.features import FeatureReader, LandmarkFinder, Measurements, frame_statistics
+from emolens.types import Face
 from emolens.vision.align import align_faces
 from emolens.vision.detect import FaceDetector
 from emolens.vision.io import VideoSource, list_images, read_image
@@ -38,14 +39,16 @@ class Measurer:
         """N x S x S uint8 crops, taken as the classifier sees them (no frame statistics)."""
         return self.reader.measure(crops, self.finder)
 
-    def frame(self, image: np.ndarray) -> Measurements | None:
-        """Every face of one BGR frame, aligned, with its frame statistics; None when there is none."""
-        faces = self.detector.detect(image)
-        if not faces:
-            return None
+    def faces(self, image: np.ndarray, faces: list[Face]) -> Measurements:
+        """``faces`` already found in one BGR frame, aligned, with their frame statistics."""
         measured = self.crops(align_faces(image, faces, self.size))
         measured.numbers.update(frame_statistics(faces, (image.shape[1], image.shape[0])))
         return measured
+
+    def frame(self, image: np.ndarray) -> Measurements | None:
+        """Every face of one BGR frame (see ``faces``); None when there is none."""
+        faces = self.detector.detect(image)
+        return self.faces(image, faces) if faces else None
 
     def _joined(self, parts: Iterable[Measurements | None], what: str) -> Measurements:
         found = [p for p in parts if p is not None and len(p)]
