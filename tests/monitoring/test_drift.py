@@ -209,3 +209,25 @@ def test_rolling_monitor_reports_the_change_to_drift_and_back(
     assert changes[-1].alarms["brightness"] == "drift" and changes[-1].retrain
     back = [monitor.add(chunk) for chunk in chunks * 2]
     assert [e.verdict for e in back if e is not None][-1] == "ok" and monitor.verdict == "ok"
+
+
+def test_cli_measures_whole_frames_of_a_video(moving_face_video: Path, tmp_path: Path) -> None:
+    """A video's faces are detected and aligned; frame statistics are skipped against a crop-made profile."""
+    result = CliRunner().invoke(
+        cli, ["drift", str(moving_face_video), "--every", "1", "--json", "--out", str(tmp_path / "r")]
+    )
+    assert result.exit_code in (0, 3), result.output
+    payload = json.loads(result.stdout)
+    assert payload["faces"] == 20 and {"face_px", "face_frac"} <= set(payload["skipped"])
+    assert {r["feature"] for r in payload["results"]} >= {"brightness", "prediction_mix", "feature_summary"}
+    result = CliRunner().invoke(cli, ["drift", str(moving_face_video), "--db", "x.db"])
+    assert result.exit_code == 2 and "not both" in result.output
+    saved = tmp_path / "camera.profile.json"
+    args = ["drift", str(moving_face_video), "--every", "1", "--save-profile", str(saved)]
+    assert CliRunner().invoke(cli, args).exit_code == 0
+    assert {"face_px", "face_frac", "brightness"} <= set(Profile.load(saved).samples)
+    args = ["drift", str(moving_face_video), "--every", "1", "--profile", str(saved), "--json", "--out", str(tmp_path)]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 0, result.output
+    payload = json.loads(result.stdout)
+    assert payload["verdict"] == "ok" and "face_px" in {r["feature"] for r in payload["results"]}

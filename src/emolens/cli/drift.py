@@ -69,10 +69,13 @@ def _stored(
 @click.option("--limit", type=click.IntRange(min=1), help="At most this many images or video frames.")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), help="Report folder (default: drift-report).")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@click.option("--save-profile", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write SOURCE's faces as a new reference profile here instead of testing them (e.g. whole "
+              "frames of the deployed camera, which also gives face sizes a reference).")  # fmt: skip
 def command(
     source: Path | None, profile_file: Path | None, model: Path | None, db: str | None, stored: bool,
     since: str | None, until: str | None, session: str | None, source_kind: str | None, every: int,
-    limit: int | None, out: Path | None, as_json: bool,
+    limit: int | None, out: Path | None, as_json: bool, save_profile: Path | None,
 ) -> None:  # fmt: skip
     """Compare SOURCE (a folder of images or 48x48 crops, or a video) or stored observations (--stored, with
     --db --since --until --session --source) against a reference profile. Exit 0 ok or warn, 3 drift."""
@@ -82,6 +85,11 @@ def command(
     uses_store = stored or any(v is not None for v in (db, since, until, session, source_kind))
     if (source is not None) == uses_store:
         raise click.UsageError("give either SOURCE (a folder or a video) or --stored with its --db filters, not both")
+    if save_profile is not None:
+        if source is None:
+            raise click.UsageError("--save-profile needs SOURCE: stored observations keep no faces to profile")
+        click.echo(_save_profile(_measure(source, model, every, limit), model, save_profile, str(source)))
+        return
     profile = Profile.load(profile_file or profile_path(model))
     if uses_store:
         measured = _stored(db, since, until, session, source_kind, profile.labels)
@@ -101,6 +109,15 @@ def command(
         click.echo(f"verdict: {drift.verdict}{' (retrain)' if drift.retrain else ''}; report: {markdown}")
     if drift.retrain:
         raise SystemExit(RETRAIN_EXIT)
+
+
+def _save_profile(measured: Measurements, model: Path | None, path: Path, source: str) -> Path:
+    from emolens.monitoring import build_profile
+    from emolens.vision.classify import ModelCard, default_model_path
+
+    card = ModelCard.load((model or default_model_path()).with_suffix(".json"))
+    labels = [e.value for e in card.labels]
+    return build_profile(measured, labels, card.name, card.version, source).save(path)
 
 
 def _measure(source: Path, model: Path | None, every: int, limit: int | None) -> Measurements:
