@@ -120,7 +120,7 @@ class LandmarkFinder:
 
 def crop_statistics(crops: np.ndarray, finder: LandmarkFinder) -> dict[str, np.ndarray]:
     """CROP_FEATURES for N x S x S uint8 crops."""
-    pixels = crops.reshape(len(crops), -1).astype(np.float64)
+    pixels = crops.reshape(len(crops), crops.shape[1] * crops.shape[2]).astype(np.float64)
     sharpness = np.array([cv2.Laplacian(c, cv2.CV_64F).var() for c in crops]) if len(crops) else np.zeros(0)
     pose = finder.pose(crops)
     numbers = {"brightness": pixels.mean(1), "contrast": pixels.std(1), "sharpness": sharpness}

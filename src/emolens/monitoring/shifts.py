@@ -25,7 +25,7 @@ def darken(crops: np.ndarray, strength: float) -> np.ndarray:
 
 
 def low_contrast(crops: np.ndarray, strength: float) -> np.ndarray:
-    mean = crops.reshape(len(crops), -1).mean(1)[:, None, None]
+    mean = crops.reshape(len(crops), crops.shape[1] * crops.shape[2]).mean(1)[:, None, None]
     return np.clip(mean + (crops - mean) * (1 - strength), 0, 255).round().astype(np.uint8)
 
 
