@@ -201,6 +201,8 @@ def test_cli_stored_observations_test_the_prediction_mix(db_url: str, tmp_path: 
     assert "face_px" in payload["skipped"]  # the shipped profile comes from crops: no frame sizes to compare
     result = CliRunner().invoke(cli, ["drift", "--db", url, "--since", "2027-01-01", "--json"])
     assert result.exit_code == 2 and "no stored observations" in result.output
+    result = CliRunner().invoke(cli, ["drift", "--db", url, "--since", "yesterday"])
+    assert result.exit_code == 2 and "not an ISO date" in result.output
 
 
 def test_rolling_monitor_reports_the_change_to_drift_and_back(
