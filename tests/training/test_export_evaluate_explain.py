@@ -159,3 +159,14 @@ def test_flip_averaged_export_is_mirror_invariant(exported: tuple[Path, Path], t
     flipped, plain = OnnxClassifier(out), OnnxClassifier(model)
     assert np.abs(flipped.logits(faces) - flipped.logits(faces[:, :, ::-1].copy())).max() < 1e-4
     assert np.abs(plain.logits(faces) - plain.logits(faces[:, :, ::-1].copy())).max() > 1e-3
+
+
+def test_export_writes_a_drift_profile_beside_each_model(exported: tuple[Path, Path]) -> None:
+    from emolens.monitoring import Profile, profile_path
+
+    _, model = exported
+    for onnx_file in (model, model.with_name("model.int8.onnx")):
+        profile = Profile.load(profile_path(onnx_file))
+        assert profile.labels == FIVE and profile.faces == 30  # the val split: 5 classes x 5 PublicTest + disgust
+        assert {"brightness", "contrast", "sharpness", "confidence"} <= set(profile.samples)
+        assert sum(profile.prediction_counts.values()) == 30 and 0 < profile.mean_confidence <= 1

@@ -14,12 +14,13 @@ import torch
 
 from emolens.facesets import LabelMap, load_faceset
 from emolens.metrics import classification_report, expected_calibration_error
+from emolens.monitoring.profile import write_reference_profile
 from emolens.training.calibrate import fit_temperature
 from emolens.training.nets import PIXEL_MEAN, PIXEL_STD, FlipAveraged, build_net
 from emolens.types import EMOTIONS, Emotion
 from emolens.vision.classify import OnnxClassifier, softmax
 
-__all__ = ["PARITY_TOLERANCE", "ExportResult", "export_checkpoint", "labelled_split", "split_metrics"]
+__all__ = ["PARITY_TOLERANCE", "ExportResult", "export_checkpoint", "labelled_split", "split_metrics", "write_profile"]
 
 log = logging.getLogger(__name__)
 
@@ -61,6 +62,12 @@ def labelled_split(data: Path, split: str, mapping: LabelMap) -> tuple[np.ndarra
     return faces.images[keep], labels[keep]
 
 
+def write_profile(model: Path, data: Path, mapping: LabelMap) -> Path:
+    """The drift profile of ``model`` on the val split, beside it (``<stem>.profile.json``; emolens.monitoring)."""
+    faces, _ = labelled_split(data, "val", mapping)
+    return write_reference_profile(model, faces, f"validation split of {data}")
+
+
 def split_metrics(logits: np.ndarray, y: np.ndarray, labels: tuple[Emotion, ...], temperature: float) -> dict[str, Any]:
     """Accuracy, macro-F1, per-class recall and ECE before and after ``temperature``, as the card stores them."""
     report = classification_report(y, logits.argmax(1), labels)
@@ -99,7 +106,8 @@ def export_checkpoint(
     flip_average: bool = False,
 ) -> ExportResult:
     """Export ``checkpoint`` to ``out`` (.onnx), check parity, fit T on the val split (PublicTest), measure
-    val and test, write the card (.json beside the model). ``relabel`` is the run's data-to-model class map;
+    val and test, write the card (.json beside the model) and the drift profile of the val split
+    (.profile.json, see emolens.monitoring). ``relabel`` is the run's data-to-model class map;
     ``flip_average`` bakes mirror-image averaging into the graph (see FlipAveraged)."""
     model, state = _load_model(checkpoint)
     if flip_average:
@@ -134,6 +142,7 @@ def export_checkpoint(
     }
     card.update(temperature=round(temperature, 4), parity_max_abs_diff=max_diff, metrics=metrics)
     out.with_suffix(".json").write_text(json.dumps(card, indent=2))
+    write_reference_profile(out, val_faces, f"validation split of {data}")
     log.info(
         "exported %s: parity %.2e, T %.3f, test accuracy %.4f", out, max_diff, temperature, metrics["test"]["accuracy"]
     )

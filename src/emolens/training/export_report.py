@@ -11,7 +11,7 @@ from emolens.facesets import LabelMap
 from emolens.metrics import reliability_bins
 from emolens.reports.document import Report, markdown_table
 from emolens.reports.plots import reliability_plot
-from emolens.training.export import export_checkpoint, labelled_split
+from emolens.training.export import export_checkpoint, labelled_split, write_profile
 from emolens.vision.classify import OnnxClassifier, softmax
 
 __all__ = ["export_run", "model_card_markdown"]
@@ -115,6 +115,9 @@ def export_run(
         from emolens.training.quantize import quantize_model
 
         summary["int8"] = quantize_model(out, data)
+        write_profile(
+            out.with_name(summary["int8"]["model"]), data, LabelMap.parse(card["labels"], card.get("relabel"))
+        )
         card = {**card, "int8": summary["int8"]}
         out.with_suffix(".json").write_text(json.dumps(card, indent=2))
     out.with_suffix(".md").write_text(model_card_markdown(card))
