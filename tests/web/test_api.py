@@ -18,6 +18,7 @@ import pytest
 from websockets.exceptions import InvalidStatus
 from websockets.sync.client import connect
 
+from emolens.session import COLUMNS
 from live_server import TOKEN, Server
 
 
@@ -94,6 +95,7 @@ def test_upload_images_are_stored_and_exported(server: Server, astronaut_bgr: np
         exported = client.get("/api/observations/export", params={"session_id": sid, "format": "csv"}).text
         table = list(csv.DictReader(io.StringIO(exported)))
         assert len(table) == 2 and table[0]["emotion"] == "happy" and float(table[0]["p_happy"]) > 0.5
+        assert list(table[0]) == list(COLUMNS)  # the one row of every export
         lines = client.get("/api/observations/export", params={"session_id": sid, "format": "jsonl"}).text.splitlines()
         assert [json.loads(line)["session_id"] for line in lines] == [sid, sid]
     with sqlite3.connect(server.db_path) as db:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import tempfile
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -13,12 +14,12 @@ from fastapi import APIRouter, File, Form, HTTPException, UploadFile
 from starlette.concurrency import run_in_threadpool
 
 from emolens.errors import EmolensError
+from emolens.storage import ObservationIn
 from emolens.types import Prediction
 from emolens.vision.annotate import annotate
 from emolens.vision.io import VideoSource, read_image
 from emolens.vision.pipeline import Analyzer
 from emolens.web.limits import check_pixel_budget
-from emolens.web.observe import to_observations
 from emolens.web.params import PLAIN_TEXT
 from emolens.web.state import StateDep
 
@@ -125,7 +126,8 @@ def _nothing_stored(results: list[dict[str, Any]]) -> HTTPException:
 async def _store_results(state: StateDep, scenario: str, source: str, results: list[dict[str, Any]]) -> dict[str, Any]:
     """Store the faces found as one ended session; a 422 and no session when there is not one face."""
     store = state.store
-    observations = [o for r in results for o in to_observations(r.pop("_predictions", []))]
+    now = datetime.now(UTC)
+    observations = [ObservationIn.from_prediction(p, now) for r in results for p in r.pop("_predictions", [])]
     if not observations:
         raise _nothing_stored(results)
     session = await run_in_threadpool(store.create_session, scenario, source)

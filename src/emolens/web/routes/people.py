@@ -9,12 +9,13 @@ from starlette.concurrency import run_in_threadpool
 
 from emolens.analytics import confidence_score, emotion_counts
 from emolens.people import enrol, load_gallery
+from emolens.session import load_user_settings
 from emolens.storage import ObservationRecord, check_person_name
 from emolens.web import erase
 from emolens.web.limits import check_pixel_budget
 from emolens.web.routes.analyze import IMAGE_TYPES
 from emolens.web.routes.observations import FilterDep
-from emolens.web.state import AppState, StateDep, StoreDep, user_settings
+from emolens.web.state import AppState, StateDep, StoreDep
 
 __all__ = ["router"]
 
@@ -91,5 +92,5 @@ def _rows(observations: list[ObservationRecord], weights: dict[str, float], othe
 @router.get("/stats")
 def person_stats(f: FilterDep, store: StoreDep) -> list[dict[str, Any]]:
     """Per person (null: faces nobody is enrolled as): counts per emotion and the confidence score."""
-    prefs = user_settings(store)
+    prefs = load_user_settings(store)
     return _rows(store.query_observations(f), prefs.weights, prefs.other_weight)

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import math
+from bisect import bisect_left
 from collections import Counter, deque
 from collections.abc import Iterable, Mapping
 
+from emolens.analytics import recent_cut, rising_emotions
 from emolens.types import EMOTIONS, Emotion, Prediction
 
 __all__ = ["FpsMeter", "LiveStats"]
@@ -35,6 +37,7 @@ class LiveStats:
         self.max_faces = 0
         self.person_counts: dict[str, Counter[Emotion]] = {}
         self._recent: deque[tuple[float, Emotion]] = deque()
+        self._positions: dict[Emotion, list[int]] = {e: [] for e in self.labels}  # observation numbers, by label
         self._last_s: float | None = None
 
     def add(self, time_s: float, predictions: list[Prediction]) -> None:
@@ -44,6 +47,7 @@ class LiveStats:
         self.max_faces = max(self.max_faces, self.faces_now)
         for p in predictions:
             self.counts[p.label] += 1
+            self._positions.setdefault(p.label, []).append(self.observations)
             self.observations += 1
             self.confidence_sum += p.confidence
             if p.person:
@@ -88,15 +92,15 @@ class LiveStats:
         return out
 
     def trending(self) -> Emotion | None:
-        """The emotion whose share over the recent window rose most above its share overall; None if none rose."""
-        recent = self.recent_counts()
-        total_recent = sum(recent.values())
-        if not total_recent:
+        """The emotion trending most since the start (or the last reset), by ``analytics.trending_emotions``' rule:
+        its share in the latest 30% of the observations rose most above its share before; None if none rose."""
+        cut = recent_cut(self.observations)
+        if cut is None:
             return None
-        overall = self.shares()
-        rise = {e: recent[e] / total_recent - overall[e] for e in self.labels}
-        best = max(self.labels, key=lambda e: rise[e])
-        return best if rise[best] > 0.05 else None
+        before = {e.value: bisect_left(self._positions.get(e, []), cut) for e in self.labels}
+        after = {e.value: self.counts[e] - before[e.value] for e in self.labels}
+        rising = rising_emotions(before, after)
+        return Emotion(rising[0][0]) if rising else None
 
 
 class FpsMeter:
