@@ -12,7 +12,10 @@ import emolens
 ROOT = Path(emolens.__file__).parent
 FEATURES = {"web", "desktop", "cli"}
 # what each package must never import; the features (web, desktop, cli) sit on top and never import each other
+ABOVE_DATA = FEATURES | {"storage", "session", "analytics", "vision", "evaluation", "training", "audit", "reports"}
 FORBIDDEN = {
+    "data": ABOVE_DATA,
+    "evaluation": FEATURES | {"storage", "session", "training"},
     "vision": FEATURES | {"storage", "session", "analytics", "training"},
     "analytics": FEATURES | {"storage", "session", "vision", "training"},
     "storage": FEATURES | {"session", "vision", "training"},

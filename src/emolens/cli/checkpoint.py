@@ -21,7 +21,7 @@ def command() -> None:
 @click.option("--out", required=True, type=_RUN, help="Folder for weights.pt, state.pt and config.json.")
 def pack_command(run: Path, out: Path) -> None:
     """Split RUN/last.pt into files under 20 MB (momentum kept as bfloat16)."""
-    from emolens.training.handover import pack
+    from emolens.training.checkpoint_parts import pack
 
     try:
         files = pack(run, out)
@@ -36,7 +36,7 @@ def pack_command(run: Path, out: Path) -> None:
 @click.option("--out", required=True, type=_RUN, help="Run folder to rebuild; then `emolens train --resume`.")
 def unpack_command(folder: Path, out: Path) -> None:
     """Rebuild RUN/last.pt from a packed FOLDER."""
-    from emolens.training.handover import unpack
+    from emolens.training.checkpoint_parts import unpack
 
     try:
         click.echo(unpack(folder, out))

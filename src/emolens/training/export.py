@@ -12,8 +12,8 @@ from typing import Any
 import numpy as np
 import torch
 
-from emolens.facesets import LabelMap, load_faceset
-from emolens.metrics import classification_report, expected_calibration_error
+from emolens.data import LabelMap, load_faceset
+from emolens.evaluation.metrics import classification_report, expected_calibration_error
 from emolens.training.calibrate import fit_temperature
 from emolens.training.nets import PIXEL_MEAN, PIXEL_STD, FlipAveraged, build_net
 from emolens.types import EMOTIONS, Emotion

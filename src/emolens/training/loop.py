@@ -261,4 +261,3 @@ def _train(
         "early_stopped": stop,
         "classes": classes,
     }
-

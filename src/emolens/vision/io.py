@@ -13,7 +13,7 @@ import cv2
 import numpy as np
 from PIL import Image, UnidentifiedImageError
 
-from emolens.datasets import IMAGE_SUFFIXES
+from emolens.data import IMAGE_SUFFIXES
 from emolens.errors import InvalidImageError, SourceError
 
 __all__ = [

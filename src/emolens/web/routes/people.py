@@ -8,8 +8,8 @@ from fastapi import APIRouter, File, Form, HTTPException, Path, UploadFile
 from starlette.concurrency import run_in_threadpool
 
 from emolens.analytics import confidence_score, emotion_counts
-from emolens.people import enrol, load_gallery
 from emolens.session import load_user_settings
+from emolens.session.people import enrol, load_gallery
 from emolens.storage import ObservationRecord, check_person_name
 from emolens.web import erase
 from emolens.web.limits import check_pixel_budget

@@ -12,7 +12,7 @@ from tests.conftest import side_by_side
 
 from emolens import Analyzer
 from emolens.errors import InvalidImageError
-from emolens.people import enrol, load_gallery, photo_sha256
+from emolens.session.people import enrol, load_gallery, photo_sha256
 from emolens.storage import ObservationFilter, ObservationIn, Store
 
 
