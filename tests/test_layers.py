@@ -1,4 +1,4 @@
-"""The layer rule (docs/architecture.md): a package imports only the packages below it."""
+"""The layer rule of docs/architecture.md: a package imports only the packages below it."""
 
 from __future__ import annotations
 
@@ -16,6 +16,9 @@ ABOVE_DATA = FEATURES | {"storage", "session", "analytics", "vision", "evaluatio
 FORBIDDEN = {
     "data": ABOVE_DATA,
     "evaluation": FEATURES | {"storage", "session", "training"},
+    "reports": FEATURES | {"storage", "session", "training"},
+    "audit": FEATURES | {"storage", "session", "training"},
+    "training": FEATURES | {"storage", "session"},
     "vision": FEATURES | {"storage", "session", "analytics", "training"},
     "analytics": FEATURES | {"storage", "session", "vision", "training"},
     "storage": FEATURES | {"session", "vision", "training"},
