@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from tests.conftest import synthetic_face, write_kaggle_tree
 
-from emolens.data import LabelMap, layout_of, load_faceset
+from emolens.data.facesets import LabelMap, layout_of, load_faceset
 from emolens.errors import DataLayoutError
 
 

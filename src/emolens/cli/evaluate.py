@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 from tqdm import tqdm
 
-from emolens.data import SPLITS
+from emolens.data.facesets import SPLITS
 from emolens.evaluation.evaluate import evaluate_model
 from emolens.vision.classify import OnnxClassifier
 

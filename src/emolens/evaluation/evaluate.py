@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from emolens.data import LabelMap, Split, load_faceset
+from emolens.data.facesets import LabelMap, Split, load_faceset
 from emolens.evaluation.metrics import ClassReport, classification_report, expected_calibration_error
 from emolens.types import EMOTIONS
 from emolens.vision.classify import EmotionClassifier

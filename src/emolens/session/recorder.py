@@ -99,7 +99,11 @@ class SessionRecorder:
         Observations the database still refuses go to ``fallback_csv``; ``unsaved`` says how many.
         """
         if not self.flush():
-            self.unsaved = write_csv(fallback_csv, [_unsaved_row(self.session, o) for o in self._pending])
+            session = self.session
+            rows = [
+                ObservationRow.of_observation(o, session.id, session.source, session.scenario) for o in self._pending
+            ]
+            self.unsaved = write_csv(fallback_csv, rows)
             log.error("%d observations could not be stored; they are in %s", self.unsaved, fallback_csv)
         if self.deleted:
             return replace(self.session, ended_at=datetime.now(UTC), observation_count=0)
@@ -114,18 +118,3 @@ class SessionRecorder:
             self.error = exc
             self.session = replace(self.session, ended_at=datetime.now(UTC), observation_count=self.stored)
         return self.session
-
-
-def _unsaved_row(session: SessionRecord, o: ObservationIn) -> ObservationRow:
-    return ObservationRow(
-        source=session.source,
-        emotion=o.emotion,
-        confidence=o.confidence,
-        probabilities=dict(o.probabilities),
-        bbox=o.bbox,
-        track_id=o.track_id,
-        person=o.person,
-        session_id=session.id,
-        scenario=session.scenario,
-        timestamp=o.timestamp,
-    )

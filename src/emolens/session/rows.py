@@ -32,12 +32,13 @@ from datetime import datetime
 from pathlib import Path
 
 from emolens.analytics import spreadsheet_safe
-from emolens.storage import ObservationRecord
+from emolens.storage import ObservationIn, ObservationRecord
 from emolens.types import EMOTIONS, FrameResult, Prediction
 
 __all__ = ["COLUMNS", "ObservationRow", "csv_lines", "jsonl_lines", "write_csv"]
 
 _BOX = ("x1", "y1", "x2", "y2")
+_OBSERVED = ("emotion", "confidence", "probabilities", "bbox", "track_id", "person", "timestamp")
 COLUMNS: tuple[str, ...] = (
     "session_id",
     "source",
@@ -74,18 +75,15 @@ class ObservationRow:
     @classmethod
     def of_record(cls, record: ObservationRecord) -> ObservationRow:
         """The row of a stored observation."""
-        return cls(
-            source=record.source,
-            emotion=record.emotion,
-            confidence=record.confidence,
-            probabilities=record.probabilities,
-            bbox=record.bbox,
-            track_id=record.track_id,
-            person=record.person,
-            session_id=record.session_id,
-            scenario=record.scenario,
-            timestamp=record.timestamp,
-        )
+        return cls.of_observation(record, record.session_id, record.source, record.scenario)
+
+    @classmethod
+    def of_observation(
+        cls, o: ObservationIn | ObservationRecord, session_id: str, source: str, scenario: str
+    ) -> ObservationRow:
+        """The row of an observation of the session ``session_id`` (stored or not)."""
+        face = {name: getattr(o, name) for name in _OBSERVED}
+        return cls(source=source, session_id=session_id, scenario=scenario, **face)
 
     @classmethod
     def of_frame(cls, result: FrameResult, source: str = "video") -> list[ObservationRow]:

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from emolens.data import LabelMap, load_faceset
+from emolens.data.facesets import LabelMap, load_faceset
 from emolens.errors import DataLayoutError
 from emolens.training.config import TrainConfig
 

@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from emolens.data import LabelMap
+from emolens.data.facesets import LabelMap
 from emolens.evaluation.metrics import reliability_bins
 from emolens.reports.document import Report, markdown_table
 from emolens.reports.plots import reliability_plot

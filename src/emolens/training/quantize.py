@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from emolens.data import LabelMap
+from emolens.data.facesets import LabelMap
 from emolens.training.calibrate import fit_temperature
 from emolens.training.export import labelled_split, split_metrics
 from emolens.training.export_run import model_card_markdown
