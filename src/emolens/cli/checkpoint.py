@@ -6,6 +6,8 @@ from pathlib import Path
 
 import click
 
+from emolens.errors import CheckpointError
+
 __all__ = ["command"]
 
 _RUN = click.Path(file_okay=False, path_type=Path)
@@ -25,7 +27,7 @@ def pack_command(run: Path, out: Path) -> None:
 
     try:
         files = pack(run, out)
-    except (FileNotFoundError, ValueError) as exc:
+    except CheckpointError as exc:
         raise click.ClickException(str(exc)) from exc
     for path in files:
         click.echo(f"{path} {path.stat().st_size / 1e6:.1f} MB")
@@ -40,5 +42,5 @@ def unpack_command(folder: Path, out: Path) -> None:
 
     try:
         click.echo(unpack(folder, out))
-    except FileNotFoundError as exc:
+    except CheckpointError as exc:
         raise click.ClickException(str(exc)) from exc

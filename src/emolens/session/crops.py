@@ -9,7 +9,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from emolens.errors import EmolensError
+from emolens.errors import ConfigError, EmolensError
 from emolens.storage.facefiles import crop_name
 from emolens.types import Prediction
 
@@ -28,7 +28,7 @@ class FaceCropSaver:
 
     def __init__(self, folder: str | Path, every: int = 1, margin: float = 0.15):
         if every < 1:
-            raise ValueError(f"every must be >= 1 frame, got {every}")
+            raise ConfigError(f"every must be >= 1 frame, got {every}")
         self.folder = Path(folder)
         self.every = every
         self.margin = margin

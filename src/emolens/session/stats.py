@@ -8,6 +8,7 @@ from collections import Counter, deque
 from collections.abc import Iterable, Mapping
 
 from emolens.analytics import recent_cut, rising_emotions
+from emolens.errors import ConfigError
 from emolens.types import EMOTIONS, Emotion, Prediction
 
 __all__ = ["FpsMeter", "LiveStats"]
@@ -22,7 +23,7 @@ class LiveStats:
 
     def __init__(self, window_s: float = 10.0, labels: Iterable[Emotion] = EMOTIONS):
         if window_s <= 0:
-            raise ValueError(f"window_s must be > 0, got {window_s}")
+            raise ConfigError(f"window_s must be > 0, got {window_s}")
         self.window_s = window_s
         self.labels: tuple[Emotion, ...] = tuple(labels)
         self.reset()
