@@ -33,9 +33,23 @@ def test_pages_and_openapi(server: Server) -> None:
         response = httpx.get(server.url + path)
         assert response.status_code == 200, path
     assert 'data-testid="start"' in httpx.get(server.url + "/").text
-    paths = httpx.get(server.url + "/openapi.json").json()["paths"]
+    schema = httpx.get(server.url + "/openapi.json").json()
+    paths = schema["paths"]
     wanted = {"/api/sessions", "/api/sessions/{session_id}/summary", "/api/observations/export", "/api/analyze"}
     assert wanted <= set(paths)
+    typed = {  # each answers with a model the schema describes, not a bare object
+        ("/api/analyze", "post"): "AnalyzeOut",
+        ("/api/observations", "get"): "ObservationOut",
+        ("/api/observations/stats", "get"): "ObservationStatsOut",
+        ("/api/people", "get"): "PersonOut",
+        ("/api/people/stats", "get"): "PersonStatsOut",
+        ("/emotion", "get"): "KioskEmotionOut",
+        ("/save_current", "post"): "SavedFacesOut",
+        ("/api/settings", "get"): "UserSettings",
+    }
+    for (path, method), model in typed.items():
+        assert model in json.dumps(paths[path][method]["responses"]["200"]), (path, model)
+        assert model in schema["components"]["schemas"]
 
 
 def test_static_assets_are_local(server: Server) -> None:

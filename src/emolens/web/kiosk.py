@@ -14,7 +14,6 @@ import time
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 from urllib.parse import urlsplit
 
 import cv2
@@ -29,6 +28,7 @@ from emolens.types import Prediction
 from emolens.vision.annotate import annotate
 from emolens.vision.io import VideoSource
 from emolens.vision.pipeline import Analyzer
+from emolens.web.schemas import KioskEmotionOut, SavedFacesOut
 from emolens.web.security import authorised
 from emolens.web.state import AppState, StateDep, get_state
 
@@ -190,22 +190,24 @@ def video_feed(state: StateDep) -> StreamingResponse:
 
 
 @router.get("/emotion")
-def emotion(state: StateDep) -> dict[str, Any]:
+def emotion(state: StateDep) -> KioskEmotionOut:
     """The current emotion of the largest face on the server-side camera, and every face."""
     _, predictions, _, version = _kiosk(state).current()
     faces = [p.to_dict() for p in sorted(predictions, key=lambda p: p.face.bbox.area, reverse=True)]
     top = faces[0] if faces else None
-    return {
-        "frame": version,
-        "emotion": top and top["label"],
-        "confidence": top and top["confidence"],
-        "emoji": top and top["emoji"],
-        "faces": faces,
-    }
+    return KioskEmotionOut.model_validate(
+        {
+            "frame": version,
+            "emotion": top and top["label"],
+            "confidence": top and top["confidence"],
+            "emoji": top and top["emoji"],
+            "faces": faces,
+        }
+    )
 
 
 @router.post("/save_current")
-def save_current(state: StateDep) -> dict[str, Any]:
+def save_current(state: StateDep) -> SavedFacesOut:
     """Save the current faces of the server-side camera as crops in the kiosk session's folder, by emotion."""
     kiosk = _kiosk(state)
     frame, predictions, _, _ = kiosk.current()
@@ -215,4 +217,4 @@ def save_current(state: StateDep) -> dict[str, Any]:
         raise HTTPException(409, "no face on the server-side camera right now; try again when one is visible")
     folder = session_folder(state.settings.data_folder / SAVED_FOLDER, kiosk.session_id)
     paths = FaceCropSaver(folder).save(frame, predictions, datetime.now(UTC))
-    return {"saved": [str(Path(p)) for p in paths]}
+    return SavedFacesOut(saved=[str(p) for p in paths])

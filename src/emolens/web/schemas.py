@@ -6,9 +6,107 @@ from pydantic import BaseModel, Field
 
 from emolens.web.params import PLAIN_TEXT
 
-__all__ = ["SessionCreate"]
+__all__ = [
+    "AnalyzeOut",
+    "BoxOut",
+    "FaceOut",
+    "KioskEmotionOut",
+    "ObservationOut",
+    "ObservationStatsOut",
+    "PersonOut",
+    "PersonStatsOut",
+    "SavedFacesOut",
+    "SessionCreate",
+]
 
 
 class SessionCreate(BaseModel):
     scenario: str = Field(min_length=1, max_length=80, pattern=PLAIN_TEXT, examples=["Interview"])
     source: str = Field(default="webcam", pattern="^(webcam|upload|video|desktop)$")
+
+
+class BoxOut(BaseModel):
+    """A face's box in pixels of its image."""
+
+    x1: float
+    y1: float
+    x2: float
+    y2: float
+
+
+class FaceOut(BaseModel):
+    """One face: its box, landmarks, the probability of each emotion, the most likely one and its ids."""
+
+    bbox: BoxOut
+    detection_score: float
+    landmarks: list[list[float]]
+    probabilities: dict[str, float]
+    label: str
+    emoji: str
+    confidence: float
+    track_id: int | None
+    person: str | None
+    model: str
+    model_version: str
+
+
+class AnalyzeOut(BaseModel):
+    image: str | None = Field(description="the uploaded file's name")
+    faces: list[FaceOut]
+
+
+class ObservationOut(BaseModel):
+    """A stored observation (times in ISO 8601 with their UTC offset)."""
+
+    id: int
+    session_id: str
+    source: str
+    scenario: str
+    timestamp: str
+    emotion: str
+    confidence: float
+    probabilities: dict[str, float]
+    track_id: int | None
+    person: str | None
+    bbox: list[float] | None
+
+
+class ObservationStatsOut(BaseModel):
+    """Counts, shares, timeline and score of the filtered observations, and the values the filters offer."""
+
+    total: int
+    counts: dict[str, int]
+    shares: dict[str, float]
+    timeline: list[dict[str, object]]
+    confidence_score: float | None
+    scenarios: list[str]
+    people: list[str]
+
+
+class PersonOut(BaseModel):
+    id: int
+    name: str
+    created_at: str
+    embedding_count: int
+    observation_count: int
+
+
+class PersonStatsOut(BaseModel):
+    person: str | None = Field(description="null: faces nobody is enrolled as")
+    counts: dict[str, int]
+    total: int
+    confidence_score: float | None
+
+
+class KioskEmotionOut(BaseModel):
+    """The largest face on the server-side camera (null without one) and every face, of frame ``frame``."""
+
+    frame: int
+    emotion: str | None
+    confidence: float | None
+    emoji: str | None
+    faces: list[FaceOut]
+
+
+class SavedFacesOut(BaseModel):
+    saved: list[str] = Field(description="the face crops written, one path each")

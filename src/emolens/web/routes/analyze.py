@@ -21,6 +21,7 @@ from emolens.vision.io import VideoSource, read_image
 from emolens.vision.pipeline import Analyzer
 from emolens.web.limits import check_pixel_budget
 from emolens.web.params import PLAIN_TEXT
+from emolens.web.schemas import AnalyzeOut
 from emolens.web.state import StateDep
 
 __all__ = ["router"]
@@ -61,14 +62,14 @@ def _jpeg_data_url(image: np.ndarray, predictions: list[Prediction], max_side: i
 @router.post("/api/analyze")
 async def analyze_image(
     state: StateDep, image: Annotated[UploadFile, File(description="A JPEG/PNG/BMP/WebP/TIFF")]
-) -> dict[str, Any]:
+) -> AnalyzeOut:
     """Every face in one image with its emotion and probabilities; nothing is stored."""
     if _kind(image) != "image":
         raise HTTPException(415, "/api/analyze takes one image; send videos to /api/uploads")
     data = await _read(image, state.settings.max_image_mb)
     check_pixel_budget([data], state.settings.max_request_mp)
     predictions = await state.batch_pool.run(lambda a: a.analyze(data))
-    return {"image": image.filename, "faces": [p.to_dict() for p in predictions]}
+    return AnalyzeOut.model_validate({"image": image.filename, "faces": [p.to_dict() for p in predictions]})
 
 
 def _image_results(analyzer: Analyzer, items: list[tuple[str, bytes]]) -> list[dict[str, Any]]:

@@ -14,6 +14,7 @@ from emolens.session import ObservationRow, csv_lines, jsonl_lines, load_user_se
 from emolens.storage import ObservationFilter
 from emolens.web import erase
 from emolens.web.params import PlainText
+from emolens.web.schemas import ObservationOut, ObservationStatsOut
 from emolens.web.state import StateDep, StoreDep
 
 __all__ = ["filters", "router"]
@@ -72,25 +73,25 @@ FilterDep = Annotated[ObservationFilter, Depends(filters)]
 
 
 @router.get("/api/observations")
-def query_observations(f: FilterDep, store: StoreDep) -> list[dict[str, object]]:
+def query_observations(f: FilterDep, store: StoreDep) -> list[ObservationOut]:
     """Observations matching the filters, oldest first."""
-    return [o.to_dict() for o in store.query_observations(f)]
+    return [ObservationOut.model_validate(o.to_dict()) for o in store.query_observations(f)]
 
 
 @router.get("/api/observations/stats")
-def observation_stats(f: FilterDep, store: StoreDep) -> dict[str, object]:
+def observation_stats(f: FilterDep, store: StoreDep) -> ObservationStatsOut:
     """Counts, shares, timeline and confidence score of the filtered observations (analytics charts)."""
     rows = store.query_observations(f)
     counts = emotion_counts(o.emotion for o in rows)
     prefs = load_user_settings(store)
-    return {
-        "total": len(rows),
-        "counts": counts,
-        "shares": emotion_shares(counts),
-        "timeline": timeline(rows),
-        "confidence_score": confidence_score(counts, prefs.weights, prefs.other_weight),
+    return ObservationStatsOut(
+        total=len(rows),
+        counts=counts,
+        shares=emotion_shares(counts),
+        timeline=timeline(rows),
+        confidence_score=confidence_score(counts, prefs.weights, prefs.other_weight),
         **store.distinct_values(),
-    }
+    )
 
 
 @router.get("/api/observations/export")
