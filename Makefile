@@ -19,8 +19,11 @@ install: $(STAMP)
 run: $(STAMP)
 	$(BIN)/emolens serve --host $(or $(HOST),127.0.0.1) --port $(or $(PORT),8000)
 
+# With Debian's PostgreSQL installed, the PostgreSQL tests run on a throw-away cluster (.ci/start-postgres,
+# as in CI); without it they are skipped. A set EMOLENS_TEST_POSTGRES_URL names another server instead.
 test: $(STAMP)
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	EMOLENS_TEST_POSTGRES_URL="$${EMOLENS_TEST_POSTGRES_URL:-$$(command -v pg_ctlcluster >/dev/null && .ci/start-postgres)}" \
+	  $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests

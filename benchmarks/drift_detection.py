@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from emolens.facesets import load_faceset
+from emolens.data.facesets import load_faceset
 from emolens.monitoring import FeatureReader, LandmarkFinder, build_profile, compare
 from emolens.monitoring.shifts import SHIFTS, skew_mix
 from emolens.types import EMOTIONS

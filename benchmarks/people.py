@@ -19,7 +19,7 @@ import numpy as np
 from skimage.data import astronaut
 
 from emolens import Analyzer
-from emolens.benchmark import time_call
+from emolens.vision.benchmark import time_call
 from emolens.vision.io import Frame
 from emolens.vision.recognize import DEFAULT_THRESHOLD, Gallery
 

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import cv2
 import numpy as np
 import pytest
 from skimage.data import astronaut
+
+from emolens.storage import Store
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -138,6 +141,19 @@ def write_kaggle_tree(
                 counter += 1
                 cv2.imwrite(str(root / part / name / f"{prefix}_{counter}.png"), synthetic_face(label, counter))
     return root
+
+
+@pytest.fixture()
+def db_file(tmp_path: Path) -> Path:
+    return tmp_path / "emolens.db"
+
+
+@pytest.fixture()
+def store(db_file: Path) -> Iterator[Store]:
+    """A SQLite store in a fresh file (tests/storage runs its own on SQLite and PostgreSQL)."""
+    s = Store(f"sqlite:///{db_file}")
+    yield s
+    s.close()
 
 
 @pytest.fixture(scope="session")

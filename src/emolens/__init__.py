@@ -7,7 +7,21 @@
 
 from __future__ import annotations
 
-from emolens.errors import DataLayoutError, EmolensError, InvalidImageError, ModelLoadError, SourceError
+from emolens.errors import (
+    CheckpointError,
+    ConfigError,
+    DatabaseError,
+    DataLayoutError,
+    EmolensError,
+    InvalidImageError,
+    InvalidNameError,
+    ModelLoadError,
+    PersonNotFoundError,
+    SessionNotFoundError,
+    SourceError,
+    StorageError,
+    TrainingError,
+)
 from emolens.types import EMOTIONS, BBox, Emotion, Face, FrameResult, Prediction
 from emolens.vision.pipeline import Analyzer
 
@@ -17,14 +31,22 @@ __all__ = [
     "EMOTIONS",
     "Analyzer",
     "BBox",
+    "CheckpointError",
+    "ConfigError",
     "DataLayoutError",
+    "DatabaseError",
     "EmolensError",
     "Emotion",
     "Face",
     "FrameResult",
     "InvalidImageError",
+    "InvalidNameError",
     "ModelLoadError",
+    "PersonNotFoundError",
     "Prediction",
+    "SessionNotFoundError",
     "SourceError",
+    "StorageError",
+    "TrainingError",
     "__version__",
 ]

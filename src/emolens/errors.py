@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 __all__ = [
+    "CheckpointError",
+    "ConfigError",
     "DataLayoutError",
     "DatabaseError",
     "EmolensError",
@@ -13,6 +15,7 @@ __all__ = [
     "SessionNotFoundError",
     "SourceError",
     "StorageError",
+    "TrainingError",
 ]
 
 
@@ -34,6 +37,18 @@ class ModelLoadError(EmolensError, RuntimeError):
 
 class DataLayoutError(EmolensError, ValueError):
     """A data set folder does not have a layout emolens understands."""
+
+
+class ConfigError(EmolensError, ValueError):
+    """A setting is invalid: a training config, a server setting, a knob out of its range."""
+
+
+class TrainingError(EmolensError, RuntimeError):
+    """Training or export cannot go on: the device asked for is absent, or the export disagrees with its source."""
+
+
+class CheckpointError(EmolensError, OSError):
+    """A checkpoint or a packed run is missing, incomplete, or too large to pack."""
 
 
 class StorageError(EmolensError, RuntimeError):

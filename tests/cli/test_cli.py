@@ -6,6 +6,7 @@ import csv
 import json
 import subprocess
 import sys
+from collections import Counter
 from pathlib import Path
 
 import cv2
@@ -14,6 +15,7 @@ import pytest
 from click.testing import CliRunner
 
 from emolens.cli.main import cli
+from emolens.session import COLUMNS
 from emolens.storage.facefiles import person_tag
 from emolens.vision.classify import DEFAULT_MODEL, ModelCard, default_model_path
 
@@ -59,14 +61,14 @@ def test_video_writes_csv_jsonl_and_annotated_video(tmp_path: Path, moving_face_
     assert run("video", str(moving_face_video), "--csv", str(table), "--out", str(out))[0] == 0
     rows = list(csv.DictReader(table.open()))
     assert len(rows) == 20 and {r["track_id"] for r in rows} == {"1"}
-    assert {r["label"] for r in rows} == {"happy"}
+    assert {r["emotion"] for r in rows} == {"happy"} and list(rows[0]) == list(COLUMNS)
     assert float(rows[0]["p_happy"]) > 0.5
     capture = cv2.VideoCapture(str(out))
     assert int(capture.get(cv2.CAP_PROP_FRAME_COUNT)) == 20
     assert run("video", str(moving_face_video), "--jsonl", str(lines), "--every", "4")[0] == 0
-    frames = [json.loads(line) for line in lines.read_text().splitlines()]
-    assert [f["frame"] for f in frames] == [0, 4, 8, 12, 16]
-    assert frames[0]["faces"][0]["track_id"] == 1
+    faces = [json.loads(line) for line in lines.read_text().splitlines()]
+    assert [f["frame"] for f in faces] == [0, 4, 8, 12, 16]
+    assert faces[0]["track_id"] == 1 and list(faces[0]) == list(COLUMNS)
 
 
 def test_video_bad_sources(tmp_path: Path) -> None:
@@ -150,7 +152,8 @@ def test_video_small_faces_finds_every_face_of_a_group(tmp_path: Path, astronaut
     for flag in ([], ["--small-faces"]):
         lines = tmp_path / f"faces{len(flag)}.jsonl"
         assert run("video", str(group), "--jsonl", str(lines), *flag)[0] == 0
-        counts[bool(flag)] = [len(json.loads(x)["faces"]) for x in lines.read_text().splitlines()]
+        frames = Counter(json.loads(x)["frame"] for x in lines.read_text().splitlines())
+        counts[bool(flag)] = [frames[i] for i in range(3)]
     assert counts[True] == [12, 12, 12]
     assert max(counts[False]) < 12
 

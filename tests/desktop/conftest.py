@@ -1,4 +1,4 @@
-"""Desktop viewer fixtures: face videos of a chosen length, a SQLite store, and a virtual X display (Xvfb)."""
+"""Desktop viewer fixtures: face videos of a chosen length and a virtual X display (Xvfb)."""
 
 from __future__ import annotations
 
@@ -14,8 +14,6 @@ import numpy as np
 import pytest
 from tests.conftest import write_video
 
-from emolens.storage import Store
-
 EMOLENS = str(Path(sys.executable).with_name("emolens"))
 
 
@@ -29,18 +27,6 @@ def face_video(path: Path, photo: np.ndarray, frames: int, fps: float = 10.0) ->
         canvas[20:220, x : x + 200] = face
         images.append(canvas)
     return write_video(path, images, fps)
-
-
-@pytest.fixture()
-def db_file(tmp_path: Path) -> Path:
-    return tmp_path / "emolens.db"
-
-
-@pytest.fixture()
-def store(db_file: Path) -> Iterator[Store]:
-    s = Store(f"sqlite:///{db_file}")
-    yield s
-    s.close()
 
 
 def _need(tool: str) -> None:

@@ -6,10 +6,10 @@ from dataclasses import replace
 
 import numpy as np
 import pytest
-from tests.desktop.test_stats import pred
+from tests.session.test_stats import pred
 
 from emolens.desktop.panel import PANEL_WIDTH, PanelInfo, compose, draw_panel
-from emolens.desktop.stats import LiveStats
+from emolens.session.stats import LiveStats
 from emolens.types import Emotion
 from emolens.vision.annotate import COLORS_BGR
 

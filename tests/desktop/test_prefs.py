@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from tests.desktop.conftest import face_video
 
-from emolens.analytics import confidence_score
+from emolens.analytics import DEFAULT_WEIGHTS, OTHER_WEIGHT, confidence_score
 from emolens.desktop import LiveOptions, run_live
 from emolens.desktop.prefs import with_saved_settings
 from emolens.storage import Store
@@ -49,6 +49,6 @@ def test_flags_override_the_saved_settings(tmp_path: Path, store: Store) -> None
 
 def test_nothing_saved_keeps_the_defaults(tmp_path: Path, store: Store) -> None:
     options = with_saved_settings(LiveOptions(out_dir=tmp_path), store)
-    assert options == LiveOptions(out_dir=tmp_path, save_every=25)
+    assert options == LiveOptions(out_dir=tmp_path, save_every=10, weights=DEFAULT_WEIGHTS, other_weight=OTHER_WEIGHT)
     store.set_setting("user", {"weights": "not a table", "crop_every_n_frames": 0})
     assert with_saved_settings(LiveOptions(out_dir=tmp_path), store) == options

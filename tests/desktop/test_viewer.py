@@ -15,14 +15,14 @@ from tests.desktop.conftest import EMOLENS, face_video
 
 from emolens.desktop import LiveOptions, LiveViewer
 from emolens.desktop.panel import PANEL_WIDTH
-from emolens.desktop.recorder import SessionRecorder
+from emolens.session import SessionRecorder
 from emolens.storage import Heartbeat, ObservationFilter, Store
 from emolens.vision.io import VideoSource
 
 
 def _viewer(tmp_path: Path, store: Store, analyzer, video: Path, **options) -> LiveViewer:
     opts = LiveOptions(scenario="Exam", out_dir=tmp_path / "out", window=False, **options)
-    return LiveViewer(analyzer, VideoSource(video), SessionRecorder(store, "Exam"), opts, is_file=True)
+    return LiveViewer(analyzer, VideoSource(video), SessionRecorder.start(store, "Exam"), opts, is_file=True)
 
 
 def test_a_session_without_window_is_counted_stored_and_summarised(

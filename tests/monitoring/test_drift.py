@@ -13,7 +13,7 @@ import pytest
 from click.testing import CliRunner
 
 from emolens.cli.main import cli
-from emolens.facesets import load_faceset
+from emolens.data.facesets import load_faceset
 from emolens.monitoring import (
     FeatureReader,
     LandmarkFinder,

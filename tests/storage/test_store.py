@@ -10,7 +10,7 @@ from sqlalchemy import inspect, text
 
 from emolens.errors import DatabaseError, SessionNotFoundError, StorageError
 from emolens.storage import ObservationFilter, ObservationIn, Store, resolve_db_url
-from emolens.storage.guard import advice_for
+from emolens.storage.database import advice_for
 
 T0 = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
 

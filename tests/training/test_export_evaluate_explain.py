@@ -15,7 +15,7 @@ from click.testing import CliRunner
 from tests.conftest import write_kaggle_tree
 
 from emolens.cli.main import cli
-from emolens.explain import Explainer
+from emolens.evaluation.explain import Explainer
 from emolens.training.config import TrainConfig
 from emolens.training.export import PARITY_TOLERANCE
 from emolens.training.loop import train

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from tests.conftest import side_by_side, write_video
 
-from emolens.errors import InvalidImageError
+from emolens.errors import ConfigError, InvalidImageError, ModelLoadError
 from emolens.vision.io import Frame
 from emolens.vision.recognize import DlibRecognizer, Gallery
 
@@ -181,7 +181,7 @@ def test_gallery_matches_nearest_person_once_per_call():
 
 
 def test_gallery_refuses_mixed_sizes_and_bad_threshold():
-    with pytest.raises(ValueError, match="share one size"):
+    with pytest.raises(ModelLoadError, match="share one size"):  # embeddings of two different recognizers
         Gallery([("a", np.zeros(4)), ("b", np.zeros(5))])
-    with pytest.raises(ValueError, match="threshold"):
+    with pytest.raises(ConfigError, match="threshold"):
         Gallery(threshold=0)

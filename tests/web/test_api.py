@@ -18,6 +18,7 @@ import pytest
 from websockets.exceptions import InvalidStatus
 from websockets.sync.client import connect
 
+from emolens.session import COLUMNS
 from live_server import TOKEN, Server
 
 
@@ -32,9 +33,23 @@ def test_pages_and_openapi(server: Server) -> None:
         response = httpx.get(server.url + path)
         assert response.status_code == 200, path
     assert 'data-testid="start"' in httpx.get(server.url + "/").text
-    paths = httpx.get(server.url + "/openapi.json").json()["paths"]
+    schema = httpx.get(server.url + "/openapi.json").json()
+    paths = schema["paths"]
     wanted = {"/api/sessions", "/api/sessions/{session_id}/summary", "/api/observations/export", "/api/analyze"}
     assert wanted <= set(paths)
+    typed = {  # each answers with a model the schema describes, not a bare object
+        ("/api/analyze", "post"): "AnalyzeOut",
+        ("/api/observations", "get"): "ObservationOut",
+        ("/api/observations/stats", "get"): "ObservationStatsOut",
+        ("/api/people", "get"): "PersonOut",
+        ("/api/people/stats", "get"): "PersonStatsOut",
+        ("/emotion", "get"): "KioskEmotionOut",
+        ("/save_current", "post"): "SavedFacesOut",
+        ("/api/settings", "get"): "UserSettings",
+    }
+    for (path, method), model in typed.items():
+        assert model in json.dumps(paths[path][method]["responses"]["200"]), (path, model)
+        assert model in schema["components"]["schemas"]
 
 
 def test_static_assets_are_local(server: Server) -> None:
@@ -94,6 +109,7 @@ def test_upload_images_are_stored_and_exported(server: Server, astronaut_bgr: np
         exported = client.get("/api/observations/export", params={"session_id": sid, "format": "csv"}).text
         table = list(csv.DictReader(io.StringIO(exported)))
         assert len(table) == 2 and table[0]["emotion"] == "happy" and float(table[0]["p_happy"]) > 0.5
+        assert list(table[0]) == list(COLUMNS)  # the one row of every export
         lines = client.get("/api/observations/export", params={"session_id": sid, "format": "jsonl"}).text.splitlines()
         assert [json.loads(line)["session_id"] for line in lines] == [sid, sid]
     with sqlite3.connect(server.db_path) as db:

@@ -10,9 +10,10 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
-from live_server import Server
 from test_browser import CHROMIUM, FLAGS
 from tests.conftest import side_by_side, write_y4m
+
+from live_server import Server
 
 pytestmark = pytest.mark.browser
 

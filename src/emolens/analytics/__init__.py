@@ -8,6 +8,8 @@ from emolens.analytics.distribution import (
     dominant_emotion,
     emotion_counts,
     emotion_shares,
+    recent_cut,
+    rising_emotions,
     timeline,
     trending_emotions,
 )
@@ -24,6 +26,8 @@ __all__ = [
     "emotion_counts",
     "emotion_shares",
     "parse_weights",
+    "recent_cut",
+    "rising_emotions",
     "scenario_key",
     "spreadsheet_safe",
     "timeline",

@@ -9,7 +9,17 @@ from typing import Protocol
 
 from emolens.types import EMOTIONS
 
-__all__ = ["Timed", "dominant_emotion", "emotion_counts", "emotion_shares", "timeline", "trending_emotions"]
+__all__ = [
+    "RECENT_SHARE",
+    "Timed",
+    "dominant_emotion",
+    "emotion_counts",
+    "emotion_shares",
+    "recent_cut",
+    "rising_emotions",
+    "timeline",
+    "trending_emotions",
+]
 
 
 class Timed(Protocol):
@@ -63,17 +73,34 @@ def timeline(
     ]
 
 
-def trending_emotions(observations: Sequence[Timed], recent_share: float = 0.3) -> list[tuple[str, float]]:
-    """Emotions whose share grew in the most recent part of a session, largest rise first.
+RECENT_SHARE = 0.3  # the part of a session, at its end, compared with the rest to find what is trending
+MIN_TREND_OBSERVATIONS = 4
 
-    The last ``recent_share`` of the observations (by time) is compared with everything before it; the
-    result is ``[(emotion, rise in share), ...]`` for the emotions that rose. Fewer than 4 observations: [].
+
+def recent_cut(total: int, recent_share: float = RECENT_SHARE) -> int | None:
+    """Where the recent part of ``total`` observations (oldest first) begins; None for too few to tell."""
+    if total < MIN_TREND_OBSERVATIONS:
+        return None
+    return min(total - 1, max(1, round(total * (1 - recent_share))))
+
+
+def rising_emotions(before: Mapping[str, int], after: Mapping[str, int]) -> list[tuple[str, float]]:
+    """``[(emotion, rise in share), ...]`` for the emotions whose share is higher ``after`` than ``before``,
+    largest rise first (ties in the order of ``after``)."""
+    old, new = emotion_shares(before), emotion_shares(after)
+    rises = [(e, new[e] - old.get(e, 0.0)) for e in new]
+    return sorted(((e, round(d, 4)) for e, d in rises if d > 0), key=lambda item: -item[1])
+
+
+def trending_emotions(observations: Sequence[Timed], recent_share: float = RECENT_SHARE) -> list[tuple[str, float]]:
+    """Emotions trending in a session: those whose share rose in its most recent part, largest rise first.
+
+    The last ``recent_share`` of the observations (by time) is compared with everything before it (the one
+    definition of "trending": the web's summary and the desktop's panel both use it). Fewer than 4: [].
     """
-    if len(observations) < 4:
+    cut = recent_cut(len(observations), recent_share)
+    if cut is None:
         return []
     ordered = sorted(observations, key=lambda o: o.timestamp)
-    cut = min(len(ordered) - 1, max(1, round(len(ordered) * (1 - recent_share))))
-    before = emotion_shares(emotion_counts(o.emotion for o in ordered[:cut]))
-    after = emotion_shares(emotion_counts(o.emotion for o in ordered[cut:]))
-    rises = [(e, after.get(e, 0.0) - before.get(e, 0.0)) for e in after]
-    return sorted(((e, round(d, 4)) for e, d in rises if d > 0), key=lambda item: -item[1])
+    before = emotion_counts(o.emotion for o in ordered[:cut])
+    return rising_emotions(before, emotion_counts(o.emotion for o in ordered[cut:]))

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from emolens.errors import ConfigError
+
 __all__ = ["DEFAULT_WEIGHTS", "OTHER_WEIGHT", "confidence_score", "parse_weights"]
 
 DEFAULT_WEIGHTS: dict[str, float] = {"happy": 2.0, "neutral": 2.0, "sad": -1.0, "angry": -2.0}
@@ -38,7 +40,7 @@ def parse_weights(text: str) -> dict[str, float]:
         try:
             weights[name.strip().lower()] = float(value)
         except ValueError:
-            raise ValueError(f"bad weight {item!r}: write emotion=number, e.g. happy=2,sad=-1") from None
+            raise ConfigError(f"bad weight {item!r}: write emotion=number, e.g. happy=2,sad=-1") from None
         if not sep or not name.strip():
-            raise ValueError(f"bad weight {item!r}: write emotion=number, e.g. happy=2,sad=-1")
+            raise ConfigError(f"bad weight {item!r}: write emotion=number, e.g. happy=2,sad=-1")
     return weights

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from emolens.audit.findings import AuditConfig, AuditFindings, audit_faceset
 from emolens.audit.report import write_audit_report
-from emolens.facesets import load_faceset
+from emolens.data.facesets import load_faceset
 
 __all__ = ["AuditConfig", "AuditFindings", "audit_faceset", "run_audit"]
 

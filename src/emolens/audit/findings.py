@@ -11,7 +11,7 @@ import numpy as np
 
 from emolens.audit.hashing import duplicate_groups, exact_groups, hamming_pairs, perceptual_hashes
 from emolens.audit.quality import QualityThresholds, quality_flags, quality_measures
-from emolens.facesets import FaceSet
+from emolens.data.facesets import FaceSet
 from emolens.types import EMOTIONS
 
 __all__ = ["AuditConfig", "AuditFindings", "audit_faceset", "class_weights", "group_stats"]

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 
 from emolens.audit.findings import AuditFindings
-from emolens.facesets import FaceSet
+from emolens.data.facesets import FaceSet
 from emolens.reports import Report
 from emolens.reports.document import markdown_table
 from emolens.reports.plots import bar_chart, image_grid

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import click
 
-from emolens.benchmark import run_bench
 from emolens.cli.options import analyzer_options, build_analyzer
+from emolens.vision.benchmark import run_bench
 
 __all__ = ["command"]
 

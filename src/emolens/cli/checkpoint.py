@@ -6,6 +6,8 @@ from pathlib import Path
 
 import click
 
+from emolens.errors import CheckpointError
+
 __all__ = ["command"]
 
 _RUN = click.Path(file_okay=False, path_type=Path)
@@ -21,11 +23,11 @@ def command() -> None:
 @click.option("--out", required=True, type=_RUN, help="Folder for weights.pt, state.pt and config.json.")
 def pack_command(run: Path, out: Path) -> None:
     """Split RUN/last.pt into files under 20 MB (momentum kept as bfloat16)."""
-    from emolens.training.handover import pack
+    from emolens.training.checkpoint_parts import pack
 
     try:
         files = pack(run, out)
-    except (FileNotFoundError, ValueError) as exc:
+    except CheckpointError as exc:
         raise click.ClickException(str(exc)) from exc
     for path in files:
         click.echo(f"{path} {path.stat().st_size / 1e6:.1f} MB")
@@ -36,9 +38,9 @@ def pack_command(run: Path, out: Path) -> None:
 @click.option("--out", required=True, type=_RUN, help="Run folder to rebuild; then `emolens train --resume`.")
 def unpack_command(folder: Path, out: Path) -> None:
     """Rebuild RUN/last.pt from a packed FOLDER."""
-    from emolens.training.handover import unpack
+    from emolens.training.checkpoint_parts import unpack
 
     try:
         click.echo(unpack(folder, out))
-    except FileNotFoundError as exc:
+    except CheckpointError as exc:
         raise click.ClickException(str(exc)) from exc

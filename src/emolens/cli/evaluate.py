@@ -9,8 +9,8 @@ from pathlib import Path
 import click
 from tqdm import tqdm
 
-from emolens.datasets import SPLITS
-from emolens.evaluation import evaluate_model
+from emolens.data.facesets import SPLITS
+from emolens.evaluation.evaluate import evaluate_model
 from emolens.vision.classify import OnnxClassifier
 
 __all__ = ["command"]

@@ -44,7 +44,7 @@ def _face_crop(image: Path, size: int, crop: bool) -> np.ndarray:
 @click.option("--target", help="Explain this class instead of the predicted one.")
 def command(image: Path, model: str | None, out: Path | None, crop: bool, target: str | None) -> None:
     """Explain the model's reading of the (largest) face in IMAGE: probability bars, layer activations, CAM."""
-    from emolens.explain import Explainer
+    from emolens.evaluation.explain import Explainer
     from emolens.reports.explanation import write_explanation_report
 
     explainer = Explainer(model)

@@ -77,7 +77,7 @@ def attach_people(analyzer: Any, db: str | None, people: bool, missing_ok: bool 
     default_absent = db is None and not os.environ.get("EMOLENS_DB") and not (data_dir() / "emolens.db").exists()
     if not people or default_absent:
         return 0
-    from emolens.people import load_gallery
+    from emolens.session.people import load_gallery
 
     url = resolve_db_url(db)
     if url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).exists():

@@ -32,7 +32,7 @@ def command() -> None:
 @db_option
 def add(name: str, photos: tuple[str, ...], db: str | None) -> None:
     """Enrol NAME from PHOTOS (each with exactly one face; several photos recognise better)."""
-    from emolens.people import enrol
+    from emolens.session.people import enrol
     from emolens.vision.pipeline import Analyzer
 
     store = _store(db)

@@ -118,7 +118,7 @@ def export_command(
     flip_average: bool,
 ) -> None:
     """Export RUN (a run folder or a .pt checkpoint) to ONNX: parity check, temperature fitted on PublicTest, card."""
-    from emolens.training.export_report import export_run
+    from emolens.training.export_run import export_run
 
     checkpoint = _checkpoint_of(run, which)
     config = (

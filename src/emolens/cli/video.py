@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import json
 from pathlib import Path
 from typing import IO
 
@@ -11,44 +9,19 @@ import click
 import cv2
 from tqdm import tqdm
 
-from emolens.analytics import spreadsheet_safe
 from emolens.cli.options import analyzer_options, attach_people, build_analyzer, people_options, smoothing_option
-from emolens.types import FrameResult
+from emolens.session import ObservationRow, csv_lines, jsonl_lines
 from emolens.vision.annotate import annotate
 from emolens.vision.io import VideoSource
 
-__all__ = ["command", "csv_rows"]
-
-
-def csv_rows(result: FrameResult) -> list[dict[str, object]]:
-    """One CSV row per face of a frame (a frame without faces gives one row with empty face fields)."""
-    base: dict[str, object] = {"frame": result.index, "timestamp_s": round(result.timestamp_s, 3)}
-    if not result.predictions:
-        return [base]
-    rows: list[dict[str, object]] = []
-    for p in result.predictions:
-        x1, y1, x2, y2 = (round(v, 1) for v in p.face.bbox.xyxy)
-        row: dict[str, object] = {
-            **base,
-            "track_id": p.track_id,
-            "person": spreadsheet_safe(p.person or ""),
-            "label": p.label.value,
-            "confidence": round(p.confidence, 4),
-            "x1": x1,
-            "y1": y1,
-            "x2": x2,
-            "y2": y2,
-        }
-        row.update({f"p_{e.value}": round(v, 4) for e, v in p.probabilities.items()})
-        rows.append(row)
-    return rows
+__all__ = ["command"]
 
 
 @click.command("video")
 @click.argument("source")
 @click.option("--out", type=click.Path(path_type=Path), help="Annotated video (.mp4 or .avi).")
-@click.option("--csv", "csv_path", type=click.Path(path_type=Path), help="Per-frame, per-face rows as CSV.")
-@click.option("--jsonl", "jsonl_path", type=click.Path(path_type=Path), help="One JSON object per frame.")
+@click.option("--csv", "csv_path", type=click.Path(path_type=Path), help="One row per face per frame, as CSV.")
+@click.option("--jsonl", "jsonl_path", type=click.Path(path_type=Path), help="The same rows as JSON Lines.")
 @click.option("--every", type=click.IntRange(min=1), default=1, show_default=True, help="Analyse one frame in N.")
 @smoothing_option
 @click.option("--small-faces", is_flag=True, help="Also scan tiles for faces under ~60 px (slower detection).")
@@ -75,24 +48,22 @@ def command(
     attach_people(analyzer, db, people)
     video = VideoSource(source, every=every)
     total = (video.frame_count + every - 1) // every if video.frame_count else None
-    writer, table, frames, faces = None, None, 0, 0
+    writer, frames, faces = None, 0, 0
     jsonl: IO[str] | None = jsonl_path.open("w") if jsonl_path else None
-    csv_file: IO[str] | None = csv_path.open("w", newline="") if csv_path else None
-    fields = ["frame", "timestamp_s", "track_id", "person", "label", "confidence", "x1", "y1", "x2", "y2"]
-    fields += [f"p_{e.value}" for e in analyzer.labels]
+    table: IO[str] | None = csv_path.open("w", newline="") if csv_path else None
     try:
-        if csv_file:
-            table = csv.DictWriter(csv_file, fieldnames=fields)
-            table.writeheader()
+        if table:
+            table.writelines(csv_lines([]))
         tracker = analyzer.new_tracker()
         for frame in tqdm(video, total=total, unit="frame", disable=None):
             result = analyzer.analyze_frame(frame, tracker)
             frames += 1
             faces += len(result.predictions)
+            rows = ObservationRow.of_frame(result)
             if table:
-                table.writerows(csv_rows(result))
+                table.writelines(csv_lines(rows, header=False))
             if jsonl:
-                jsonl.write(json.dumps(result.to_dict(), ensure_ascii=False) + "\n")
+                jsonl.writelines(jsonl_lines(rows))
             if out:
                 image = annotate(frame.image, result.predictions)
                 if writer is None:
@@ -104,7 +75,7 @@ def command(
     except KeyboardInterrupt:
         click.echo("stopped", err=True)
     finally:
-        for handle in (jsonl, csv_file):
+        for handle in (jsonl, table):
             if handle:
                 handle.close()
         if writer is not None:

@@ -7,7 +7,7 @@
 from __future__ import annotations
 
 from emolens.desktop.run import is_file_source, run_live
-from emolens.desktop.summary import SessionSummary
 from emolens.desktop.viewer import LiveOptions, LiveViewer
+from emolens.session import SessionSummary
 
 __all__ = ["LiveOptions", "LiveViewer", "SessionSummary", "is_file_source", "run_live"]

@@ -8,7 +8,7 @@ import cv2
 import numpy as np
 
 from emolens.desktop.keys import KEY_HELP
-from emolens.desktop.stats import LiveStats
+from emolens.session.stats import LiveStats
 from emolens.vision.annotate import COLORS_BGR, draw_emoji
 
 __all__ = ["PANEL_WIDTH", "PanelInfo", "compose", "draw_banner", "draw_panel"]

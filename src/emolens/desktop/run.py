@@ -9,10 +9,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 from emolens.desktop.prefs import with_saved_settings
-from emolens.desktop.recorder import SessionRecorder
-from emolens.desktop.summary import SessionSummary
 from emolens.desktop.viewer import LiveOptions, LiveViewer
 from emolens.errors import EmolensError
+from emolens.session import SessionRecorder, SessionSummary
 from emolens.storage import Heartbeat, Store, heartbeat_interval_s, resolve_db_url
 from emolens.vision.io import VideoSource
 from emolens.vision.pipeline import Analyzer
@@ -56,7 +55,7 @@ def run_live(
     try:
         heartbeat = Heartbeat(store, "viewer", heartbeat_interval_s()).start()
         options = with_saved_settings(options, store)
-        recorder = SessionRecorder(store, options.scenario)
+        recorder = SessionRecorder.start(store, options.scenario, source="desktop")
         viewer = LiveViewer(analyzer, video, recorder, options, notify=notify, is_file=is_file_source(source))
         notify(f"session {recorder.session_id} ({options.scenario}); files go to {Path(viewer.folder)}")
         return viewer.run()

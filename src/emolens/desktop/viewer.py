@@ -13,13 +13,20 @@ import cv2
 import numpy as np
 
 from emolens.analytics import OTHER_WEIGHT, confidence_score
-from emolens.desktop.crops import FaceCropSaver
 from emolens.desktop.keys import Action, action_for_key
 from emolens.desktop.panel import PanelInfo, compose
-from emolens.desktop.recorder import SOURCE, SessionRecorder, write_csv
-from emolens.desktop.stats import FpsMeter, LiveStats
-from emolens.desktop.summary import SessionSummary, summarize
 from emolens.errors import SourceError, StorageError
+from emolens.session import (
+    FaceCropSaver,
+    FpsMeter,
+    LiveStats,
+    ObservationRow,
+    SessionRecorder,
+    SessionSummary,
+    UserSettings,
+    summarize_run,
+    write_csv,
+)
 from emolens.storage.facefiles import session_folder
 from emolens.types import FrameResult
 from emolens.vision.annotate import annotate
@@ -31,7 +38,6 @@ __all__ = ["LiveOptions", "LiveViewer"]
 log = logging.getLogger(__name__)
 
 WINDOW = "emolens live"
-DEFAULT_SAVE_EVERY = 25
 
 
 @dataclass(frozen=True)
@@ -40,8 +46,8 @@ class LiveOptions:
 
     ``realtime`` plays a video file at its own frame rate in the window (off: as fast as analysis allows;
     always off without a window). ``save_faces`` turns on face-crop saving (into its ``<session id>``
-    folder), one frame in ``save_every`` (None: 25). ``weights`` and ``other_weight`` make the confidence
-    score (None: the default weights).
+    folder), one frame in ``save_every`` (None: the user settings' default). ``weights`` and
+    ``other_weight`` make the confidence score (None: the default weights).
     """
 
     scenario: str = "Online Class"
@@ -79,7 +85,7 @@ class LiveViewer:
         self.session_stats = LiveStats(options.window_s, analyzer.labels)
         self.view_stats = LiveStats(options.window_s, analyzer.labels)
         self.fps = FpsMeter()
-        every = options.save_every or DEFAULT_SAVE_EVERY
+        every = options.save_every or UserSettings().crop_every_n_frames
         self.crops = (
             FaceCropSaver(session_folder(options.save_faces, recorder.session_id), every)
             if options.save_faces
@@ -239,7 +245,7 @@ class LiveViewer:
         except StorageError as exc:
             self.notify(f"could not export the CSV: {exc}")
             return None
-        rows = write_csv(path, records)
+        rows = write_csv(path, map(ObservationRow.of_record, records))
         self._announce("csv exports", path, f"exported {rows} observations to {path}")
         return path
 
@@ -288,13 +294,13 @@ class LiveViewer:
         """Store what is queued, end the session, and save the summary (summary.json and summary.txt)."""
         record = self.recorder.close(self.folder / "unsaved-observations.csv")
         ended_at = record.ended_at or datetime.now(UTC)
-        summary = summarize(
+        summary = summarize_run(
             self.session_stats,
             self.options.weights,
             self.options.other_weight,
             session_id=record.id,
             scenario=record.scenario,
-            source=SOURCE,
+            source=record.source,
             started_at=self.started_at.isoformat(timespec="seconds"),
             ended_at=ended_at.isoformat(timespec="seconds"),
             duration_s=round((ended_at - self.started_at).total_seconds(), 2),

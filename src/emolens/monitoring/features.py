@@ -138,7 +138,7 @@ class FeatureReader:
     """The served ONNX model run once per batch for its logits and its pooled penultimate features.
 
     The graph is copied in memory with the tensor pooled by its GlobalAveragePool added as an output (the
-    way emolens.explain reads activations), so the features come from exactly the model that serves.
+    way emolens.evaluation.explain reads activations), so the features come from exactly the model that serves.
     """
 
     def __init__(self, model: str | Path | None = None):
@@ -146,7 +146,7 @@ class FeatureReader:
         import onnxruntime as ort
 
         from emolens.errors import ModelLoadError
-        from emolens.explain import _cam_weights
+        from emolens.evaluation.explain import _cam_weights
 
         path = Path(model) if model is not None else default_model_path()
         if not path.is_file():

@@ -8,8 +8,8 @@ from typing import Any
 
 import numpy as np
 
-from emolens.evaluation import Evaluation
-from emolens.metrics import reliability_bins, roc_curve
+from emolens.evaluation.evaluate import Evaluation
+from emolens.evaluation.metrics import reliability_bins, roc_curve
 from emolens.reports.document import Report, markdown_table
 from emolens.reports.plots import confusion_plot, image_grid, reliability_plot, roc_plot
 

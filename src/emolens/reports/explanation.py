@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from emolens.explain import Explanation
+from emolens.evaluation.explain import Explanation
 from emolens.reports.document import Report, markdown_table
 from emolens.reports.plots import activation_grid, bar_chart, heatmap_overlay
 

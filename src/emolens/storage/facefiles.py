@@ -16,6 +16,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from pathlib import Path
 
+from emolens.errors import InvalidNameError
 from emolens.types import Prediction
 
 __all__ = [
@@ -64,7 +65,7 @@ def _plain(name: str) -> bool:
 def session_folder(root: Path, session_id: str) -> Path:
     """The folder of one session's crops under ``root``; ValueError for an id that is not a plain name."""
     if not _plain(session_id):
-        raise ValueError(f"a session id must be a plain folder name, got {session_id!r}")
+        raise InvalidNameError(f"a session id must be a plain folder name, got {session_id!r}")
     return root / session_id
 
 

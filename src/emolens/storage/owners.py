@@ -16,7 +16,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from emolens.errors import StorageError
-from emolens.storage.guard import Database
+from emolens.storage.database import Database
 from emolens.storage.tables import ObservationRow, OwnerRow, SessionRow
 
 if TYPE_CHECKING:

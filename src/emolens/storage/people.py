@@ -15,7 +15,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from emolens.errors import InvalidNameError, PersonNotFoundError, StorageError
-from emolens.storage.guard import Database
+from emolens.storage.database import Database
 from emolens.storage.tables import EmbeddingRow, ObservationRow, PersonRow
 
 __all__ = ["EnrolledFace", "PeopleRepository", "PersonRecord", "check_person_name"]

@@ -16,7 +16,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from emolens.errors import DatabaseError, SessionNotFoundError, StorageError
-from emolens.storage.guard import Database
+from emolens.storage.database import Database
 from emolens.storage.owners import DEFAULT_HEARTBEAT_S, LEGACY_IDLE, MISSED_BEATS, OwnerRepository
 from emolens.storage.people import PeopleRepository
 from emolens.storage.records import SOURCES, ObservationFilter, ObservationIn, ObservationRecord, SessionRecord

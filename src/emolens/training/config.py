@@ -8,6 +8,7 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+from emolens.errors import ConfigError
 from emolens.training.augment import AugmentConfig
 
 __all__ = ["SAMPLINGS", "TrainConfig", "load_config"]
@@ -64,7 +65,7 @@ class TrainConfig:
         if self.device not in DEVICES:
             problems.append(f"device must be one of {DEVICES}, got {self.device!r}")
         if problems:
-            raise ValueError("invalid training config: " + "; ".join(problems))
+            raise ConfigError("invalid training config: " + "; ".join(problems))
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -74,7 +75,7 @@ def _from_dict(raw: dict[str, Any]) -> TrainConfig:
     known = {f.name for f in fields(TrainConfig)}
     unknown = set(raw) - known
     if unknown:
-        raise ValueError(f"unknown config keys {sorted(unknown)}; known keys: {sorted(known)}")
+        raise ConfigError(f"unknown config keys {sorted(unknown)}; known keys: {sorted(known)}")
     raw = dict(raw)
     if "augment" in raw:
         raw["augment"] = AugmentConfig(**raw["augment"])

@@ -9,8 +9,8 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from emolens.data.facesets import LabelMap, load_faceset
 from emolens.errors import DataLayoutError
-from emolens.facesets import LabelMap, load_faceset
 from emolens.training.config import TrainConfig
 
 __all__ = ["SplitTensors", "epoch_order", "label_map_of", "load_split"]

@@ -10,6 +10,8 @@ from dataclasses import dataclass
 import torch
 import torch.distributed as dist
 
+from emolens.errors import TrainingError
+
 __all__ = ["Runtime", "pick_device", "start_runtime"]
 
 log = logging.getLogger(__name__)
@@ -18,7 +20,7 @@ log = logging.getLogger(__name__)
 def pick_device(wanted: str, local_rank: int = 0) -> torch.device:
     """CUDA when asked or available ("auto"), else the CPU; raises when CUDA is asked for but absent."""
     if wanted == "cuda" and not torch.cuda.is_available():
-        raise RuntimeError("the config asks for device cuda, but no CUDA GPU is visible; use device auto or cpu")
+        raise TrainingError("the config asks for device cuda, but no CUDA GPU is visible; use device auto or cpu")
     if wanted != "cpu" and torch.cuda.is_available():
         return torch.device("cuda", local_rank % torch.cuda.device_count())
     return torch.device("cpu")

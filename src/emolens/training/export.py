@@ -12,8 +12,9 @@ from typing import Any
 import numpy as np
 import torch
 
-from emolens.facesets import LabelMap, load_faceset
-from emolens.metrics import classification_report, expected_calibration_error
+from emolens.data.facesets import LabelMap, load_faceset
+from emolens.errors import TrainingError
+from emolens.evaluation.metrics import classification_report, expected_calibration_error
 from emolens.monitoring.profile import write_reference_profile
 from emolens.training.calibrate import fit_temperature
 from emolens.training.nets import PIXEL_MEAN, PIXEL_STD, FlipAveraged, build_net
@@ -132,7 +133,10 @@ def export_checkpoint(
     val_faces, val_labels = labelled_split(data, "val", mapping)
     max_diff = _parity(model, out, val_faces[:256])
     if max_diff > PARITY_TOLERANCE:
-        raise RuntimeError(f"ONNX and PyTorch disagree by {max_diff:.2e} > {PARITY_TOLERANCE:.0e} on probabilities")
+        raise TrainingError(
+            f"ONNX and PyTorch disagree by {max_diff:.2e} > {PARITY_TOLERANCE:.0e} on probabilities; "
+            "check the onnx and torch versions, or export on the CPU"
+        )
     val_logits = classifier.logits(val_faces)
     temperature = fit_temperature(val_logits, val_labels)
     test_faces, test_labels = labelled_split(data, "test", mapping)

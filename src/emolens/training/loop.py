@@ -261,21 +261,3 @@ def _train(
         "early_stopped": stop,
         "classes": classes,
     }
-
-
-if __name__ == "__main__":
-    import argparse
-
-    from emolens.training.config import load_config
-
-    p = argparse.ArgumentParser()
-    p.add_argument("--config")
-    p.add_argument("--out", required=True)
-    p.add_argument("--resume", action="store_true")
-    p.add_argument("--epochs", type=int)
-    p.add_argument("--net")
-    p.add_argument("--data")
-    a = p.parse_args()
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
-    c = load_config(a.config, epochs=a.epochs, net=a.net, data=a.data)
-    print(train(c, Path(a.out), resume=a.resume))

@@ -11,6 +11,8 @@ from collections.abc import Callable
 import torch
 from torch import nn
 
+from emolens.errors import ConfigError
+
 __all__ = ["NETS", "PIXEL_MEAN", "PIXEL_STD", "FlipAveraged", "build_net"]
 
 PIXEL_MEAN = 0.5077  # FER2013 train-set mean of pixels / 255
@@ -76,5 +78,5 @@ NETS: dict[str, Callable[[int], nn.Module]] = {
 def build_net(name: str, num_classes: int = 7) -> nn.Module:
     """Build a registered net by name; raises ValueError naming the known nets otherwise."""
     if name not in NETS:
-        raise ValueError(f"unknown net {name!r}; known nets: {', '.join(NETS)}")
+        raise ConfigError(f"unknown net {name!r}; known nets: {', '.join(NETS)}")
     return NETS[name](num_classes)

@@ -11,10 +11,10 @@ from typing import Any
 
 import numpy as np
 
-from emolens.facesets import LabelMap
+from emolens.data.facesets import LabelMap
 from emolens.training.calibrate import fit_temperature
 from emolens.training.export import labelled_split, split_metrics
-from emolens.training.export_report import model_card_markdown
+from emolens.training.export_run import model_card_markdown
 from emolens.vision.classify import OnnxClassifier
 
 __all__ = ["quantize_model"]

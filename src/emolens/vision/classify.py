@@ -12,7 +12,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from emolens.errors import ModelLoadError
+from emolens.errors import InvalidImageError, ModelLoadError
 from emolens.types import Emotion, parse_emotion
 
 __all__ = ["DEFAULT_MODEL", "EmotionClassifier", "ModelCard", "OnnxClassifier", "default_model_path", "softmax"]
@@ -118,7 +118,7 @@ class OnnxClassifier:
         """Raw logits for N x S x S uint8 crops."""
         size = self.card.input_size
         if faces.ndim != 3 or faces.shape[1:] != (size, size):
-            raise ValueError(f"expected N x {size} x {size} crops, got shape {faces.shape}")
+            raise InvalidImageError(f"expected N x {size} x {size} crops, got shape {faces.shape}")
         if len(faces) == 0:
             return np.zeros((0, len(self.card.labels)), np.float32)
         batch = faces.astype(np.float32)[:, None]

@@ -12,7 +12,7 @@ from typing import Protocol
 import cv2
 import numpy as np
 
-from emolens.errors import ModelLoadError
+from emolens.errors import ConfigError, ModelLoadError
 from emolens.types import BBox, Face
 from emolens.vision.io import check_size
 
@@ -168,5 +168,5 @@ DETECTORS = {"mediapipe": MediaPipeDetector, "haar": HaarDetector}
 def make_detector(name: str, **options: object) -> FaceDetector:
     """Build a detector by name (mediapipe or haar)."""
     if name not in DETECTORS:
-        raise ValueError(f"unknown detector {name!r}; choose one of {', '.join(DETECTORS)}")
+        raise ConfigError(f"unknown detector {name!r}; choose one of {', '.join(DETECTORS)}")
     return DETECTORS[name](**options)

@@ -13,8 +13,8 @@ import cv2
 import numpy as np
 from PIL import Image, UnidentifiedImageError
 
-from emolens.datasets import IMAGE_SUFFIXES
-from emolens.errors import InvalidImageError, SourceError
+from emolens.data.facesets import IMAGE_SUFFIXES
+from emolens.errors import ConfigError, InvalidImageError, SourceError
 
 __all__ = [
     "MAX_ASPECT",
@@ -159,7 +159,7 @@ class VideoSource:
 
     def __init__(self, source: str | int | os.PathLike[str], every: int = 1, name: str | None = None):
         if every < 1:
-            raise ValueError(f"every must be >= 1, got {every}")
+            raise ConfigError(f"every must be >= 1, got {every}")
         self.every = every
         self.name = name or str(source)
         self._is_file = False

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
+from emolens.errors import ConfigError
 from emolens.types import Emotion, Face, FrameResult, Prediction
 from emolens.vision.align import align_faces
 from emolens.vision.classify import EmotionClassifier, OnnxClassifier
@@ -70,7 +71,7 @@ class Analyzer:
         self.gallery = gallery
         self._recognizer = recognizer
         if refresh_every < 1:
-            raise ValueError(f"refresh_every must be >= 1 frame, got {refresh_every}")
+            raise ConfigError(f"refresh_every must be >= 1 frame, got {refresh_every}")
         self.refresh_every = refresh_every
 
     @property

@@ -18,7 +18,7 @@ from typing import Protocol
 import cv2
 import numpy as np
 
-from emolens.errors import InvalidImageError, ModelLoadError
+from emolens.errors import ConfigError, InvalidImageError, ModelLoadError
 from emolens.types import Face
 
 __all__ = [
@@ -136,7 +136,7 @@ class Gallery:
 
     def __init__(self, entries: Iterable[tuple[str, np.ndarray]] = (), threshold: float = DEFAULT_THRESHOLD):
         if threshold <= 0:
-            raise ValueError(f"threshold must be > 0, got {threshold}")
+            raise ConfigError(f"threshold must be > 0, got {threshold}")
         self.threshold = threshold
         self.version = 0
         self._snapshot: tuple[tuple[str, ...], np.ndarray] = ((), np.zeros((0, 0), np.float32))
@@ -147,7 +147,7 @@ class Gallery:
         pairs = [(name, np.asarray(v, np.float32).ravel()) for name, v in entries]
         dims = {v.size for _, v in pairs}
         if len(dims) > 1:
-            raise ValueError(f"gallery embeddings must share one size, got sizes {sorted(dims)}")
+            raise ModelLoadError(f"gallery embeddings must share one size, got sizes {sorted(dims)}")
         names = tuple(name for name, _ in pairs)
         vectors = np.stack([v for _, v in pairs]) if pairs else np.zeros((0, 0), np.float32)
         self._snapshot = (names, vectors)  # one assignment: readers never see names and vectors out of step
@@ -195,7 +195,7 @@ class Gallery:
         if not names or not len(embeddings):
             return [Match(None, float("inf"))] * len(embeddings)
         if embeddings.shape[1] != vectors.shape[1]:
-            raise ValueError(f"embeddings have {embeddings.shape[1]} values, the gallery's have {vectors.shape[1]}")
+            raise ModelLoadError(f"embeddings have {embeddings.shape[1]} values, the gallery's have {vectors.shape[1]}")
         people, dist = self._person_distances(embeddings, names, vectors)
         matches = [Match(None, float(dist[i].min())) for i in range(len(embeddings))]
         taken_faces: set[int] = set()

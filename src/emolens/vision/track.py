@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 
+from emolens.errors import ConfigError
 from emolens.types import BBox
 
 __all__ = ["Track", "Tracker"]
@@ -42,7 +43,7 @@ class Tracker:
 
     def __init__(self, smoothing: float = 0.6, min_iou: float = 0.3, max_missed: int = 10):
         if not 0 <= smoothing < 1:
-            raise ValueError(f"smoothing must be in [0, 1), got {smoothing}")
+            raise ConfigError(f"smoothing must be in [0, 1), got {smoothing}")
         self.smoothing = smoothing
         self.min_iou = min_iou
         self.max_missed = max_missed

@@ -26,7 +26,7 @@ from emolens.errors import (
     SourceError,
     StorageError,
 )
-from emolens.people import load_gallery
+from emolens.session.people import load_gallery
 from emolens.storage import Heartbeat, Store
 from emolens.vision.pipeline import Analyzer
 from emolens.vision.recognize import DlibRecognizer

@@ -14,7 +14,6 @@ import time
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 from urllib.parse import urlsplit
 
 import cv2
@@ -22,14 +21,14 @@ import numpy as np
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import StreamingResponse
 
-from emolens.desktop.recorder import SessionRecorder
 from emolens.errors import SourceError
+from emolens.session import FaceCropSaver, SessionRecorder
 from emolens.storage.facefiles import SAVED_FOLDER, session_folder
 from emolens.types import Prediction
 from emolens.vision.annotate import annotate
 from emolens.vision.io import VideoSource
 from emolens.vision.pipeline import Analyzer
-from emolens.web.observe import save_face_crops
+from emolens.web.schemas import KioskEmotionOut, SavedFacesOut
 from emolens.web.security import authorised
 from emolens.web.state import AppState, StateDep, get_state
 
@@ -42,7 +41,7 @@ KIOSK_SCENARIO = "Kiosk"
 class Kiosk:
     """Reads a camera (or loops a video file at its frame rate) in a thread, keeping the latest frame and faces.
 
-    Every face seen is stored in the ``recorder``'s session, at least once per ``flush_every_s``; ``close``
+    Every face seen is stored in the ``recorder``'s session (written as often as it says); ``close``
     ends the session (what the database refused goes to ``fallback_csv``). When reading fails, ``error``
     says why and the thread stops.
     """
@@ -53,13 +52,11 @@ class Kiosk:
         analyzer: Analyzer,
         recorder: SessionRecorder,
         fallback_csv: Path,
-        flush_every_s: float = 1.0,
     ):
         self.source: str | int = int(source) if source.isdigit() else source
         self.paced = isinstance(self.source, str) and "://" not in self.source  # a file; cameras pace themselves
         self.analyzer = analyzer
-        self.recorder, self.fallback_csv, self.flush_every_s = recorder, fallback_csv, flush_every_s
-        self._last_flush = time.monotonic()
+        self.recorder, self.fallback_csv = recorder, fallback_csv
         self.lock = threading.Lock()
         self.frame: np.ndarray | None = None
         self.predictions: list[Prediction] = []
@@ -102,13 +99,7 @@ class Kiosk:
             with self.lock:
                 self.frame, self.predictions = frame.image, result.predictions
                 self.jpeg, self.version = (jpeg.tobytes() if ok else self.jpeg), self.version + 1
-            self._record(result.predictions)
-
-    def _record(self, predictions: list[Prediction]) -> None:
-        self.recorder.add(predictions, datetime.now(UTC))
-        if time.monotonic() - self._last_flush >= self.flush_every_s:
-            self._last_flush = time.monotonic()
-            self.recorder.flush()
+            self.recorder.add(result.predictions, datetime.now(UTC))
 
     def current(self) -> tuple[np.ndarray | None, list[Prediction], bytes, int]:
         with self.lock:
@@ -159,7 +150,7 @@ def _start(state: AppState, camera: str) -> Kiosk:
         gallery=state.gallery,
         recognizer=state.recognizer,
     )
-    recorder = SessionRecorder(state.store, KIOSK_SCENARIO, source="webcam")
+    recorder = SessionRecorder.start(state.store, KIOSK_SCENARIO, source="webcam", flush_every_s=1.0)
     fallback = state.settings.data_folder / f"kiosk-unsaved-{recorder.session_id}.csv"
     return Kiosk(camera, analyzer, recorder, fallback)
 
@@ -199,22 +190,24 @@ def video_feed(state: StateDep) -> StreamingResponse:
 
 
 @router.get("/emotion")
-def emotion(state: StateDep) -> dict[str, Any]:
+def emotion(state: StateDep) -> KioskEmotionOut:
     """The current emotion of the largest face on the server-side camera, and every face."""
     _, predictions, _, version = _kiosk(state).current()
     faces = [p.to_dict() for p in sorted(predictions, key=lambda p: p.face.bbox.area, reverse=True)]
     top = faces[0] if faces else None
-    return {
-        "frame": version,
-        "emotion": top and top["label"],
-        "confidence": top and top["confidence"],
-        "emoji": top and top["emoji"],
-        "faces": faces,
-    }
+    return KioskEmotionOut.model_validate(
+        {
+            "frame": version,
+            "emotion": top and top["label"],
+            "confidence": top and top["confidence"],
+            "emoji": top and top["emoji"],
+            "faces": faces,
+        }
+    )
 
 
 @router.post("/save_current")
-def save_current(state: StateDep) -> dict[str, Any]:
+def save_current(state: StateDep) -> SavedFacesOut:
     """Save the current faces of the server-side camera as crops in the kiosk session's folder, by emotion."""
     kiosk = _kiosk(state)
     frame, predictions, _, _ = kiosk.current()
@@ -223,5 +216,5 @@ def save_current(state: StateDep) -> dict[str, Any]:
     if frame is None or not predictions:
         raise HTTPException(409, "no face on the server-side camera right now; try again when one is visible")
     folder = session_folder(state.settings.data_folder / SAVED_FOLDER, kiosk.session_id)
-    paths = save_face_crops(frame, predictions, folder)
-    return {"saved": [str(Path(p)) for p in paths]}
+    paths = FaceCropSaver(folder).save(frame, predictions, datetime.now(UTC))
+    return SavedFacesOut(saved=[str(p) for p in paths])

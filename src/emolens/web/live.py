@@ -8,6 +8,7 @@ import struct
 import time
 from collections import Counter
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from anyio import to_thread
@@ -15,37 +16,48 @@ from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 
 from emolens.analytics import confidence_score
 from emolens.errors import DatabaseError, EmolensError, SessionNotFoundError
-from emolens.storage import ObservationIn
+from emolens.session import FaceCropSaver, SessionRecorder, load_user_settings
+from emolens.session.summary import session_summary, summarize_observations
+from emolens.storage import SessionRecord
 from emolens.storage.facefiles import CROPS_FOLDER, remove_session_crops, session_folder
 from emolens.types import FrameResult
 from emolens.vision.io import Frame, read_image
 from emolens.vision.pipeline import Analyzer
 from emolens.vision.track import Tracker
-from emolens.web.observe import save_face_crops, to_observations
 from emolens.web.security import authorised, same_origin
-from emolens.web.state import AppState, get_state, user_settings
-from emolens.web.summary import session_summary, summarize
+from emolens.web.state import AppState, get_state
 
 __all__ = ["router"]
 
 log = logging.getLogger(__name__)
 router = APIRouter()
 FLUSH_EVERY_S = 1.0
+RECORD_BATCH = 10_000  # live observations are written by time (FLUSH_EVERY_S), not by count
 MAX_FRAME_BYTES = 2_000_000
 MAX_TEXT_CHARS = 4_096
 
 
 class LiveRun:
-    """One browser's live session: its tracker, running counts and observations waiting to be stored."""
+    """One browser's live session: its tracker, running counts, recorder and face-crop saver (when turned on)."""
 
-    def __init__(self, state: AppState, session_id: str, analyzer_labels: tuple[str, ...]):
-        self.state, self.session_id = state, session_id
-        self.prefs = user_settings(state.store)
+    def __init__(self, state: AppState, session: SessionRecord, analyzer_labels: tuple[str, ...]):
+        self.state = state
+        self.prefs = load_user_settings(state.store)
+        self.recorder = SessionRecorder(state.store, session, batch=RECORD_BATCH, flush_every_s=FLUSH_EVERY_S)
+        self.crops = (
+            FaceCropSaver(self.crops_folder, self.prefs.crop_every_n_frames) if self.prefs.save_face_crops else None
+        )
         self.tracker: Tracker | None = None
         self.counts: Counter[str] = Counter({label: 0 for label in analyzer_labels})
-        self.pending: list[ObservationIn] = []
         self.frames, self.started = 0, time.monotonic()
-        self.last_flush = self.started
+
+    @property
+    def session_id(self) -> str:
+        return self.recorder.session_id
+
+    @property
+    def crops_folder(self) -> Path:
+        return session_folder(self.state.settings.data_folder / CROPS_FOLDER, self.session_id)
 
     def _analyze(self, analyzer: Analyzer, data: bytes) -> FrameResult:
         image = read_image(data)
@@ -53,21 +65,23 @@ class LiveRun:
             self.tracker = analyzer.new_tracker()
         frame = Frame(self.frames, time.monotonic() - self.started, image)
         result = analyzer.analyze_frame(frame, self.tracker)
-        every = self.prefs.crop_every_n_frames
-        if self.prefs.save_face_crops and result.predictions and self.frames % every == 0:
-            folder = session_folder(self.state.settings.data_folder / CROPS_FOLDER, self.session_id)
-            save_face_crops(image, result.predictions, folder)
+        if self.crops:
+            self.crops.offer(image, result.predictions, datetime.now(UTC))
         return result
 
     async def frame(self, frame_id: int, data: bytes) -> dict[str, Any]:
-        """Analyse one JPEG frame; the reply the browser draws."""
+        """Analyse one JPEG frame; the reply the browser draws.
+
+        A DatabaseError when a due write failed; SessionNotFoundError once the session was deleted elsewhere.
+        """
         t0 = time.perf_counter()
         result = await self.state.pool.run(lambda analyzer: self._analyze(analyzer, data))
         self.frames += 1
-        self.pending += to_observations(result.predictions)
         self.counts.update(p.label.value for p in result.predictions)
-        if time.monotonic() - self.last_flush >= FLUSH_EVERY_S:
-            await self.flush()
+        if not await to_thread.run_sync(self.recorder.add, result.predictions, datetime.now(UTC)):
+            raise self.recorder.error or DatabaseError("the observations could not be stored yet")
+        if self.recorder.deleted:
+            raise SessionNotFoundError(f"session {self.session_id} was deleted while recording")
         faces = [
             {
                 "bbox": p.face.bbox.to_dict(),
@@ -89,18 +103,6 @@ class LiveRun:
             "confidence_score": confidence_score(self.counts, self.prefs.weights, self.prefs.other_weight),
             "server_ms": round((time.perf_counter() - t0) * 1000, 1),
         }
-
-    async def flush(self) -> None:
-        """Store the observations gathered since the last flush; when the database fails they wait for the next."""
-        pending, self.pending = self.pending, []
-        self.last_flush = time.monotonic()
-        if not pending:
-            return
-        try:
-            await to_thread.run_sync(self.state.store.add_observations, self.session_id, pending)
-        except DatabaseError:
-            self.pending = pending + self.pending
-            raise
 
 
 def _parse_frame(data: bytes) -> tuple[int, bytes]:
@@ -135,7 +137,7 @@ def _scenario(message: dict[str, Any]) -> str:
     return scenario
 
 
-async def _start(ws: WebSocket, state: AppState) -> str:
+async def _start(ws: WebSocket, state: AppState) -> SessionRecord:
     message = await ws.receive()
     if message["type"] == "websocket.disconnect":
         raise WebSocketDisconnect(message.get("code", 1000))
@@ -146,7 +148,7 @@ async def _start(ws: WebSocket, state: AppState) -> str:
     session = await to_thread.run_sync(state.store.create_session, scenario, "webcam")
     await to_thread.run_sync(state.apply_retention)
     await ws.send_json({"type": "started", "session": session.to_dict()})
-    return session.id
+    return session
 
 
 async def _loop(ws: WebSocket, run: LiveRun) -> bool:
@@ -169,21 +171,34 @@ async def _loop(ws: WebSocket, run: LiveRun) -> bool:
             await ws.send_json({"type": "error", "detail": str(exc)})
 
 
+def _unstored(recorder: SessionRecorder) -> str:
+    """What the browser is told when the database refused the end of a session."""
+    error = recorder.error
+    detail = error.public if isinstance(error, DatabaseError) else str(error)
+    if recorder.unsaved:
+        return f"{detail}; {recorder.unsaved} observations of the end were not stored (the server kept them aside)"
+    return f"{detail}; the session could not be marked ended"
+
+
 async def _finish(state: AppState, run: LiveRun) -> dict[str, Any]:
+    """Store what is queued and end the session; the summary, or an error saying what was not stored."""
+    fallback = state.settings.data_folder / f"live-unsaved-{run.session_id}.csv"
+    ended = await to_thread.run_sync(run.recorder.close, fallback)
+    if run.recorder.deleted:
+        log.warning("live session %s was deleted while recording", run.session_id)
+        await to_thread.run_sync(remove_session_crops, state.settings.data_folder, [run.session_id])
+        return {"type": "error", "detail": f"session {run.session_id} was deleted; nothing more was stored"}
+    if run.recorder.error is not None:
+        return {"type": "error", "detail": _unstored(run.recorder)}
+    if ended.observation_count == 0:  # the store deleted it: an empty session is never kept
+        return {"type": "summary", "summary": summarize_observations(ended, [], run.prefs).model_dump(mode="json")}
     try:
-        await run.flush()
-        ended = await to_thread.run_sync(state.store.end_session, run.session_id, datetime.now(UTC))
-        if ended.observation_count == 0:  # the store deleted it: an empty session is never kept
-            return {"type": "summary", "summary": summarize(ended, [], run.prefs).model_dump(mode="json")}
         await to_thread.run_sync(state.apply_retention)  # it counts toward retention now that it has observations
         summary = await to_thread.run_sync(session_summary, state.store, run.session_id, run.prefs)
     except SessionNotFoundError as exc:
-        log.warning("live session %s was deleted while recording", run.session_id)
-        await to_thread.run_sync(remove_session_crops, state.settings.data_folder, [run.session_id])
         return {"type": "error", "detail": f"{exc}; nothing more was stored"}
     except DatabaseError as exc:
-        log.error("live session %s: %d observations could not be stored (%s)", run.session_id, len(run.pending), exc)
-        return {"type": "error", "detail": f"{exc}; {len(run.pending)} observations of the end were not stored"}
+        return {"type": "error", "detail": f"{exc.public}; the summary could not be read"}
     return {"type": "summary", "summary": summary.model_dump(mode="json")}
 
 
@@ -196,19 +211,19 @@ async def live(ws: WebSocket) -> None:
         return
     await ws.accept()
     try:
-        session_id = await _start(ws, state)
+        session = await _start(ws, state)
     except (ValueError, EmolensError) as exc:
         await ws.send_json({"type": "error", "detail": str(exc)})
         await ws.close(code=1003)
         return
     except WebSocketDisconnect:
         return
-    run = LiveRun(state, session_id, tuple(e.value for e in state.pool.labels))
+    run = LiveRun(state, session, tuple(e.value for e in state.pool.labels))
     stopped = False
     try:
         stopped = await _loop(ws, run)
     except WebSocketDisconnect:
-        log.info("live session %s: browser went away", session_id)
+        log.info("live session %s: browser went away", session.id)
     except SessionNotFoundError:
         stopped = True
     finally:

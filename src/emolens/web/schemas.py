@@ -1,20 +1,23 @@
-"""Request and response bodies of the JSON API (Create / Public families)."""
+"""Request bodies of the JSON API that only the web takes; the session layer's models answer the rest."""
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Annotated, Literal
+from pydantic import BaseModel, Field
 
-from pydantic import BaseModel, ConfigDict, Field
-
-from emolens.storage import SessionRecord
-from emolens.types import EMOTIONS
 from emolens.web.params import PLAIN_TEXT
 
-EMOTION_NAMES = tuple(e.value for e in EMOTIONS)
-MAX_WEIGHT = 100.0  # a score weight; the score is normalised, so only the weights' ratios matter
-
-__all__ = ["AdviceOut", "SessionCreate", "SessionPublic", "SettingsPublic", "SettingsUpdate", "SummaryOut"]
+__all__ = [
+    "AnalyzeOut",
+    "BoxOut",
+    "FaceOut",
+    "KioskEmotionOut",
+    "ObservationOut",
+    "ObservationStatsOut",
+    "PersonOut",
+    "PersonStatsOut",
+    "SavedFacesOut",
+    "SessionCreate",
+]
 
 
 class SessionCreate(BaseModel):
@@ -22,56 +25,88 @@ class SessionCreate(BaseModel):
     source: str = Field(default="webcam", pattern="^(webcam|upload|video|desktop)$")
 
 
-class SessionPublic(BaseModel):
-    id: str
-    scenario: str
+class BoxOut(BaseModel):
+    """A face's box in pixels of its image."""
+
+    x1: float
+    y1: float
+    x2: float
+    y2: float
+
+
+class FaceOut(BaseModel):
+    """One face: its box, landmarks, the probability of each emotion, the most likely one and its ids."""
+
+    bbox: BoxOut
+    detection_score: float
+    landmarks: list[list[float]]
+    probabilities: dict[str, float]
+    label: str
+    emoji: str
+    confidence: float
+    track_id: int | None
+    person: str | None
+    model: str
+    model_version: str
+
+
+class AnalyzeOut(BaseModel):
+    image: str | None = Field(description="the uploaded file's name")
+    faces: list[FaceOut]
+
+
+class ObservationOut(BaseModel):
+    """A stored observation (times in ISO 8601 with their UTC offset)."""
+
+    id: int
+    session_id: str
     source: str
-    started_at: datetime
-    ended_at: datetime | None
-    observation_count: int
-
-    @classmethod
-    def of(cls, record: SessionRecord) -> SessionPublic:
-        return cls(**record.to_dict())
-
-
-class AdviceOut(BaseModel):
-    dominant: str | None
-    trending: list[str]
-    tips: list[str]
+    scenario: str
+    timestamp: str
+    emotion: str
+    confidence: float
+    probabilities: dict[str, float]
+    track_id: int | None
+    person: str | None
+    bbox: list[float] | None
 
 
-class SummaryOut(BaseModel):
-    session: SessionPublic
+class ObservationStatsOut(BaseModel):
+    """Counts, shares, timeline and score of the filtered observations, and the values the filters offer."""
+
+    total: int
     counts: dict[str, int]
     shares: dict[str, float]
-    confidence_score: float | None = Field(description="F3 score in [0, 100]; null without observations")
-    dominant: str | None
-    trending: list[tuple[str, float]]
     timeline: list[dict[str, object]]
-    advice: AdviceOut
+    confidence_score: float | None
+    scenarios: list[str]
+    people: list[str]
 
 
-class SettingsPublic(BaseModel):
-    retention: int | None = Field(description="keep the latest N sessions; null keeps all")
-    save_face_crops: bool
-    crop_every_n_frames: int
-    weights: dict[str, float]
-    other_weight: float
+class PersonOut(BaseModel):
+    id: int
+    name: str
+    created_at: str
+    embedding_count: int
+    observation_count: int
 
 
-Weight = Annotated[float, Field(ge=-MAX_WEIGHT, le=MAX_WEIGHT)]
+class PersonStatsOut(BaseModel):
+    person: str | None = Field(description="null: faces nobody is enrolled as")
+    counts: dict[str, int]
+    total: int
+    confidence_score: float | None
 
 
-class SettingsUpdate(BaseModel):
-    """What the settings page saves; NaN, infinities and weights beyond +-100 are refused (422)."""
+class KioskEmotionOut(BaseModel):
+    """The largest face on the server-side camera (null without one) and every face, of frame ``frame``."""
 
-    model_config = ConfigDict(allow_inf_nan=False)
+    frame: int
+    emotion: str | None
+    confidence: float | None
+    emoji: str | None
+    faces: list[FaceOut]
 
-    retention: int | None = Field(default=5, ge=1, le=100_000)
-    save_face_crops: bool = False
-    crop_every_n_frames: int = Field(default=10, ge=1, le=10_000)
-    weights: dict[Literal[EMOTION_NAMES], Weight] = Field(  # type: ignore[valid-type]
-        default_factory=lambda: {"happy": 2.0, "neutral": 2.0, "sad": -1.0, "angry": -2.0}
-    )
-    other_weight: Weight = -2.0
+
+class SavedFacesOut(BaseModel):
+    saved: list[str] = Field(description="the face crops written, one path each")

@@ -6,6 +6,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from emolens.errors import ConfigError
 from emolens.storage import data_dir, heartbeat_interval_s
 from emolens.web.security import LOOPBACK_HOSTS
 
@@ -42,14 +43,14 @@ class WebSettings:
 
     def __post_init__(self) -> None:
         if self.max_image_mb <= 0 or self.max_video_mb <= 0:
-            raise ValueError(f"upload limits must be positive, got {self.max_image_mb} MB and {self.max_video_mb} MB")
+            raise ConfigError(f"upload limits must be positive, got {self.max_image_mb} MB and {self.max_video_mb} MB")
         if self.workers < 1 or self.upload_workers < 1:
-            raise ValueError(f"workers and upload workers must be >= 1, got {self.workers} and {self.upload_workers}")
+            raise ConfigError(f"workers and upload workers must be >= 1, got {self.workers} and {self.upload_workers}")
         if self.max_request_mp <= 0:
-            raise ValueError(f"the pixel budget per request must be positive, got {self.max_request_mp} MP")
+            raise ConfigError(f"the pixel budget per request must be positive, got {self.max_request_mp} MP")
         if not self.allowed_hosts:
-            raise ValueError('allowed_hosts is empty: name the hosts this server is reached by, or "*"')
+            raise ConfigError('allowed_hosts is empty: name the hosts this server is reached by, or "*"')
         if not 0.05 <= self.heartbeat_s <= 3600:
-            raise ValueError(f"heartbeat_s must lie in [0.05, 3600] seconds, got {self.heartbeat_s}")
+            raise ConfigError(f"heartbeat_s must lie in [0.05, 3600] seconds, got {self.heartbeat_s}")
         if self.api_token is not None and len(self.api_token) < 16:
-            raise ValueError("an API token needs at least 16 characters; generate one with `python -m secrets`")
+            raise ConfigError("an API token needs at least 16 characters; generate one with `python -m secrets`")

@@ -9,22 +9,14 @@ from typing import Annotated, Any, Literal
 from fastapi import Depends, Request
 from starlette.requests import HTTPConnection
 
+from emolens.session import load_user_settings
 from emolens.storage import Store
 from emolens.vision.recognize import FaceRecognizer, Gallery
 from emolens.web import erase
 from emolens.web.pool import AnalyzerPool
-from emolens.web.schemas import SettingsPublic
 from emolens.web.settings import WebSettings
 
-__all__ = ["AppState", "StateDep", "StoreDep", "get_state", "user_settings"]
-
-_DEFAULTS = SettingsPublic(
-    retention=5,
-    save_face_crops=False,
-    crop_every_n_frames=10,
-    weights={"happy": 2.0, "neutral": 2.0, "sad": -1.0, "angry": -2.0},
-    other_weight=-2.0,
-)
+__all__ = ["AppState", "StateDep", "StoreDep", "get_state"]
 
 
 @dataclass
@@ -48,7 +40,7 @@ class AppState:
 
         Deleted sessions take their face crops with them; returns their ids.
         """
-        keep = user_settings(self.store).retention if keep_latest == "saved" else keep_latest
+        keep = load_user_settings(self.store).retention if keep_latest == "saved" else keep_latest
         return erase.apply_retention(self.store, self.settings.data_folder, keep)
 
 
@@ -58,12 +50,6 @@ def get_state(conn: HTTPConnection) -> AppState:
 
 def _store(request: Request) -> Store:
     return get_state(request).store
-
-
-def user_settings(store: Store) -> SettingsPublic:
-    """The settings the user chose on the settings page, with defaults for any not yet chosen."""
-    stored = store.get_setting("user", {}) or {}
-    return SettingsPublic(**{**_DEFAULTS.model_dump(), **stored})
 
 
 StateDep = Annotated[AppState, Depends(get_state)]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import tempfile
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -13,13 +14,14 @@ from fastapi import APIRouter, File, Form, HTTPException, UploadFile
 from starlette.concurrency import run_in_threadpool
 
 from emolens.errors import EmolensError
+from emolens.storage import ObservationIn
 from emolens.types import Prediction
 from emolens.vision.annotate import annotate
 from emolens.vision.io import VideoSource, read_image
 from emolens.vision.pipeline import Analyzer
 from emolens.web.limits import check_pixel_budget
-from emolens.web.observe import to_observations
 from emolens.web.params import PLAIN_TEXT
+from emolens.web.schemas import AnalyzeOut
 from emolens.web.state import StateDep
 
 __all__ = ["router"]
@@ -60,14 +62,14 @@ def _jpeg_data_url(image: np.ndarray, predictions: list[Prediction], max_side: i
 @router.post("/api/analyze")
 async def analyze_image(
     state: StateDep, image: Annotated[UploadFile, File(description="A JPEG/PNG/BMP/WebP/TIFF")]
-) -> dict[str, Any]:
+) -> AnalyzeOut:
     """Every face in one image with its emotion and probabilities; nothing is stored."""
     if _kind(image) != "image":
         raise HTTPException(415, "/api/analyze takes one image; send videos to /api/uploads")
     data = await _read(image, state.settings.max_image_mb)
     check_pixel_budget([data], state.settings.max_request_mp)
     predictions = await state.batch_pool.run(lambda a: a.analyze(data))
-    return {"image": image.filename, "faces": [p.to_dict() for p in predictions]}
+    return AnalyzeOut.model_validate({"image": image.filename, "faces": [p.to_dict() for p in predictions]})
 
 
 def _image_results(analyzer: Analyzer, items: list[tuple[str, bytes]]) -> list[dict[str, Any]]:
@@ -125,7 +127,8 @@ def _nothing_stored(results: list[dict[str, Any]]) -> HTTPException:
 async def _store_results(state: StateDep, scenario: str, source: str, results: list[dict[str, Any]]) -> dict[str, Any]:
     """Store the faces found as one ended session; a 422 and no session when there is not one face."""
     store = state.store
-    observations = [o for r in results for o in to_observations(r.pop("_predictions", []))]
+    now = datetime.now(UTC)
+    observations = [ObservationIn.from_prediction(p, now) for r in results for p in r.pop("_predictions", [])]
     if not observations:
         raise _nothing_stored(results)
     session = await run_in_threadpool(store.create_session, scenario, source)

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
-import json
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from typing import Annotated, Literal
@@ -12,12 +9,13 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, HTTPException, Query
 from fastapi.responses import StreamingResponse
 
-from emolens.analytics import confidence_score, emotion_counts, emotion_shares, spreadsheet_safe, timeline
-from emolens.storage import ObservationFilter, ObservationRecord
-from emolens.types import EMOTIONS
+from emolens.analytics import confidence_score, emotion_counts, emotion_shares, timeline
+from emolens.session import ObservationRow, csv_lines, jsonl_lines, load_user_settings
+from emolens.storage import ObservationFilter
 from emolens.web import erase
 from emolens.web.params import PlainText
-from emolens.web.state import StateDep, StoreDep, user_settings
+from emolens.web.schemas import ObservationOut, ObservationStatsOut
+from emolens.web.state import StateDep, StoreDep
 
 __all__ = ["filters", "router"]
 
@@ -75,53 +73,32 @@ FilterDep = Annotated[ObservationFilter, Depends(filters)]
 
 
 @router.get("/api/observations")
-def query_observations(f: FilterDep, store: StoreDep) -> list[dict[str, object]]:
+def query_observations(f: FilterDep, store: StoreDep) -> list[ObservationOut]:
     """Observations matching the filters, oldest first."""
-    return [o.to_dict() for o in store.query_observations(f)]
+    return [ObservationOut.model_validate(o.to_dict()) for o in store.query_observations(f)]
 
 
 @router.get("/api/observations/stats")
-def observation_stats(f: FilterDep, store: StoreDep) -> dict[str, object]:
+def observation_stats(f: FilterDep, store: StoreDep) -> ObservationStatsOut:
     """Counts, shares, timeline and confidence score of the filtered observations (analytics charts)."""
     rows = store.query_observations(f)
     counts = emotion_counts(o.emotion for o in rows)
-    prefs = user_settings(store)
-    return {
-        "total": len(rows),
-        "counts": counts,
-        "shares": emotion_shares(counts),
-        "timeline": timeline(rows),
-        "confidence_score": confidence_score(counts, prefs.weights, prefs.other_weight),
+    prefs = load_user_settings(store)
+    return ObservationStatsOut(
+        total=len(rows),
+        counts=counts,
+        shares=emotion_shares(counts),
+        timeline=timeline(rows),
+        confidence_score=confidence_score(counts, prefs.weights, prefs.other_weight),
         **store.distinct_values(),
-    }
-
-
-_COLUMNS = ["id", "session_id", "source", "scenario", "timestamp", "track_id", "person", "emotion", "confidence"]
-
-
-def _csv(rows: list[ObservationRecord]) -> Iterator[str]:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow([*_COLUMNS, *(f"p_{e.value}" for e in EMOTIONS), "x1", "y1", "x2", "y2"])
-    for o in rows:
-        d = o.to_dict()
-        bbox = list(o.bbox) if o.bbox else ["", "", "", ""]
-        cells = [spreadsheet_safe(d[c]) for c in _COLUMNS]
-        writer.writerow(cells + [o.probabilities.get(e.value, "") for e in EMOTIONS] + bbox)
-        yield buffer.getvalue()
-        buffer.seek(0)
-        buffer.truncate()
-    yield buffer.getvalue()
+    )
 
 
 @router.get("/api/observations/export")
 def export(f: FilterDep, store: StoreDep, format: Literal["csv", "jsonl"] = "csv") -> StreamingResponse:
-    """The filtered observations as a CSV or JSONL download."""
-    rows = store.query_observations(f)
-    if format == "csv":
-        body: Iterator[str] = _csv(rows)
-    else:
-        body = (json.dumps(o.to_dict(), ensure_ascii=False) + "\n" for o in rows)
+    """The filtered observations as a CSV or JSONL download (columns: ``emolens.session.rows``)."""
+    rows = [ObservationRow.of_record(o) for o in store.query_observations(f)]
+    body: Iterator[str] = csv_lines(rows) if format == "csv" else jsonl_lines(rows)
     media = "text/csv" if format == "csv" else "application/x-ndjson"
     name = f"emolens-observations.{format}"
     return StreamingResponse(body, media_type=media, headers={"Content-Disposition": f'attachment; filename="{name}"'})

@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, File, Form, HTTPException, Path, UploadFile
 from starlette.concurrency import run_in_threadpool
 
 from emolens.analytics import confidence_score, emotion_counts
-from emolens.people import enrol, load_gallery
+from emolens.session import load_user_settings
+from emolens.session.people import enrol, load_gallery
 from emolens.storage import ObservationRecord, check_person_name
 from emolens.web import erase
 from emolens.web.limits import check_pixel_budget
 from emolens.web.routes.analyze import IMAGE_TYPES
 from emolens.web.routes.observations import FilterDep
-from emolens.web.state import AppState, StateDep, StoreDep, user_settings
+from emolens.web.schemas import PersonOut, PersonStatsOut
+from emolens.web.state import AppState, StateDep, StoreDep
 
 __all__ = ["router"]
 
@@ -46,9 +48,9 @@ async def _photos(state: AppState, photos: list[UploadFile]) -> list[tuple[str, 
 
 
 @router.get("")
-def list_people(store: StoreDep) -> list[dict[str, Any]]:
+def list_people(store: StoreDep) -> list[PersonOut]:
     """Enrolled people with how many embeddings and observations each has."""
-    return [p.to_dict() for p in store.people.list()]
+    return [PersonOut.model_validate(p.to_dict()) for p in store.people.list()]
 
 
 @router.post("", status_code=201)
@@ -56,7 +58,7 @@ async def add_person(
     state: StateDep,
     name: Annotated[str, Form(max_length=200)],
     photos: Annotated[list[UploadFile], File(description="Photos or webcam captures, each with exactly one face")],
-) -> dict[str, Any]:
+) -> PersonOut:
     """Enrol a person (or add photos to them); a photo without exactly one face refuses the whole request."""
     check_person_name(name)  # a name that cannot be stored or addressed is refused before any photo is read
     items = await _photos(state, photos)
@@ -65,18 +67,18 @@ async def add_person(
         lambda analyzer: enrol(state.store, analyzer, name, [d for _, d in items], [n for n, _ in items])
     )
     await run_in_threadpool(_reload_gallery, state)
-    return record.to_dict()
+    return PersonOut.model_validate(record.to_dict())
 
 
 @router.delete("/{person_id}")
-async def remove_person(person_id: PersonId, state: StateDep) -> dict[str, Any]:
+async def remove_person(person_id: PersonId, state: StateDep) -> PersonOut:
     """Remove a person (by the id GET /api/people lists), their embeddings, observations and face crops."""
     record = await run_in_threadpool(erase.remove_person, state.store, state.settings.data_folder, person_id)
     await run_in_threadpool(_reload_gallery, state)
-    return record.to_dict()
+    return PersonOut.model_validate(record.to_dict())
 
 
-def _rows(observations: list[ObservationRecord], weights: dict[str, float], other: float) -> list[dict[str, Any]]:
+def _rows(observations: list[ObservationRecord], weights: dict[str, float], other: float) -> list[PersonStatsOut]:
     groups: dict[str | None, list[str]] = {}
     for o in observations:
         groups.setdefault(o.person, []).append(o.emotion)
@@ -84,12 +86,14 @@ def _rows(observations: list[ObservationRecord], weights: dict[str, float], othe
     for person in sorted(groups, key=lambda p: (p is None, p or "")):
         counts = emotion_counts(groups[person])
         score = confidence_score(counts, weights, other)
-        rows.append({"person": person, "counts": counts, "total": len(groups[person]), "confidence_score": score})
+        rows.append(PersonStatsOut(person=person, counts=counts, total=len(groups[person]), confidence_score=score))
     return rows
 
 
 @router.get("/stats")
-def person_stats(f: FilterDep, store: StoreDep) -> list[dict[str, Any]]:
+def person_stats(f: FilterDep, store: StoreDep) -> list[PersonStatsOut]:
     """Per person (null: faces nobody is enrolled as): counts per emotion and the confidence score."""
-    prefs = user_settings(store)
-    return _rows(store.query_observations(f), prefs.weights, prefs.other_weight)
+    prefs = load_user_settings(store)
+    return [
+        PersonStatsOut.model_validate(r) for r in _rows(store.query_observations(f), prefs.weights, prefs.other_weight)
+    ]

@@ -7,11 +7,12 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response
 from starlette.concurrency import run_in_threadpool
 
+from emolens.session.settings import load_user_settings
+from emolens.session.summary import SessionPublic, SummaryOut, session_summary
 from emolens.web import erase
 from emolens.web.params import PlainText, SessionId
-from emolens.web.schemas import SessionCreate, SessionPublic, SummaryOut
-from emolens.web.state import StateDep, StoreDep, user_settings
-from emolens.web.summary import session_summary
+from emolens.web.schemas import SessionCreate
+from emolens.web.state import StateDep, StoreDep
 
 __all__ = ["router"]
 
@@ -42,7 +43,7 @@ def get_session(session_id: SessionId, store: StoreDep) -> SessionPublic:
 @router.get("/{session_id}/summary")
 async def summary(session_id: SessionId, store: StoreDep, person: PlainText = None) -> SummaryOut:
     """Counts, shares, confidence score, dominant and trending emotions, timeline and advice (of one person)."""
-    return await run_in_threadpool(session_summary, store, session_id, user_settings(store), person or None)
+    return await run_in_threadpool(session_summary, store, session_id, load_user_settings(store), person or None)
 
 
 @router.post("/{session_id}/end")

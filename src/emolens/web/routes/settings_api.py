@@ -7,8 +7,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
 
-from emolens.web.schemas import SettingsPublic, SettingsUpdate
-from emolens.web.state import StateDep, StoreDep, user_settings
+from emolens.session import UserSettings, load_user_settings, save_user_settings
+from emolens.web.state import StateDep, StoreDep
 
 __all__ = ["router"]
 
@@ -16,8 +16,8 @@ router = APIRouter(tags=["settings"])
 
 
 @router.get("/api/settings")
-def get_settings(store: StoreDep) -> SettingsPublic:
-    return user_settings(store)
+def get_settings(store: StoreDep) -> UserSettings:
+    return load_user_settings(store)
 
 
 _CONFIRM: dict[int | str, dict[str, Any]] = {
@@ -25,12 +25,12 @@ _CONFIRM: dict[int | str, dict[str, Any]] = {
 }
 
 
-@router.put("/api/settings", response_model=SettingsPublic, responses=_CONFIRM)
+@router.put("/api/settings", response_model=UserSettings, responses=_CONFIRM)
 def put_settings(
-    body: SettingsUpdate,
+    body: UserSettings,
     state: StateDep,
     confirm: Annotated[bool, Query(description="delete the sessions the new retention drops")] = False,
-) -> SettingsPublic | JSONResponse:
+) -> UserSettings | JSONResponse:
     """Save the settings and apply the retention rule at once (sessions being recorded are spared).
 
     When that would delete sessions, nothing is saved unless ``confirm`` is true: a 409 says how many
@@ -43,9 +43,9 @@ def put_settings(
             "observation(s); nothing was saved: resend with ?confirm=true to delete them"
         )
         return JSONResponse({"detail": detail, "sessions": sessions, "observations": observations}, status_code=409)
-    state.store.set_setting("user", body.model_dump())
+    save_user_settings(state.store, body)
     state.apply_retention(body.retention)
-    return user_settings(state.store)
+    return load_user_settings(state.store)
 
 
 @router.get("/api/csrf")

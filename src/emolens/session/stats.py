@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import math
+from bisect import bisect_left
 from collections import Counter, deque
 from collections.abc import Iterable, Mapping
 
+from emolens.analytics import recent_cut, rising_emotions
+from emolens.errors import ConfigError
 from emolens.types import EMOTIONS, Emotion, Prediction
 
 __all__ = ["FpsMeter", "LiveStats"]
@@ -20,7 +23,7 @@ class LiveStats:
 
     def __init__(self, window_s: float = 10.0, labels: Iterable[Emotion] = EMOTIONS):
         if window_s <= 0:
-            raise ValueError(f"window_s must be > 0, got {window_s}")
+            raise ConfigError(f"window_s must be > 0, got {window_s}")
         self.window_s = window_s
         self.labels: tuple[Emotion, ...] = tuple(labels)
         self.reset()
@@ -35,6 +38,7 @@ class LiveStats:
         self.max_faces = 0
         self.person_counts: dict[str, Counter[Emotion]] = {}
         self._recent: deque[tuple[float, Emotion]] = deque()
+        self._positions: dict[Emotion, list[int]] = {e: [] for e in self.labels}  # observation numbers, by label
         self._last_s: float | None = None
 
     def add(self, time_s: float, predictions: list[Prediction]) -> None:
@@ -44,6 +48,7 @@ class LiveStats:
         self.max_faces = max(self.max_faces, self.faces_now)
         for p in predictions:
             self.counts[p.label] += 1
+            self._positions.setdefault(p.label, []).append(self.observations)
             self.observations += 1
             self.confidence_sum += p.confidence
             if p.person:
@@ -88,15 +93,15 @@ class LiveStats:
         return out
 
     def trending(self) -> Emotion | None:
-        """The emotion whose share over the recent window rose most above its share overall; None if none rose."""
-        recent = self.recent_counts()
-        total_recent = sum(recent.values())
-        if not total_recent:
+        """The emotion trending most since the start (or the last reset), by ``analytics.trending_emotions``' rule:
+        its share in the latest 30% of the observations rose most above its share before; None if none rose."""
+        cut = recent_cut(self.observations)
+        if cut is None:
             return None
-        overall = self.shares()
-        rise = {e: recent[e] / total_recent - overall[e] for e in self.labels}
-        best = max(self.labels, key=lambda e: rise[e])
-        return best if rise[best] > 0.05 else None
+        before = {e.value: bisect_left(self._positions.get(e, []), cut) for e in self.labels}
+        after = {e.value: self.counts[e] - before[e.value] for e in self.labels}
+        rising = rising_emotions(before, after)
+        return Emotion(rising[0][0]) if rising else None
 
 
 class FpsMeter:

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from emolens.benchmark import bench_frames
+from emolens.vision.benchmark import bench_frames
 
 
 def test_bench_frames_are_generated_without_the_shared_folder(tmp_path: Path, analyzer) -> None:

@@ -1,5 +1,11 @@
-"""Whole data sets as arrays, from any layout emolens reads (Kaggle folders, class folders, fer2013.csv),
-and the label maps that train or score a model on a subset or a relabelled set of classes."""
+"""Face-crop data sets on disk, and whole data sets as arrays, in any layout emolens reads; the label maps that
+train or score a model on a subset or a relabelled set of classes.
+
+Kaggle layout: ``<root>/{train,test}/<class>/{Training,PublicTest,PrivateTest}_<id>.jpg``; the file-name
+prefix gives the split (Training: train, PublicTest: val, PrivateTest: test). Generic layout:
+``<root>/<class>/<images>``, where every image counts whatever split is asked for. CSV form: the original
+``fer2013.csv`` with columns emotion (0-6, FER order), pixels (2,304 space-separated values) and Usage.
+"""
 
 from __future__ import annotations
 
@@ -8,20 +14,115 @@ import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 
 import cv2
 import numpy as np
 
-from emolens.datasets import SPLITS, Split, describe_layouts, find_samples
 from emolens.errors import DataLayoutError
 from emolens.types import EMOTIONS, Emotion, parse_emotion
 
-__all__ = ["FaceSet", "LabelMap", "csv_path_of", "layout_of", "load_faceset"]
+__all__ = [
+    "IMAGE_SUFFIXES",
+    "SPLITS",
+    "FaceSet",
+    "LabelMap",
+    "Sample",
+    "Split",
+    "csv_path_of",
+    "describe_layouts",
+    "find_samples",
+    "layout_of",
+    "load_faceset",
+]
 
 log = logging.getLogger(__name__)
 
-_USAGE_SPLIT = {"training": "train", "publictest": "val", "privatetest": "test"}
+_USAGE_SPLIT = {"training": "train", "publictest": "val", "privatetest": "test"}  # file-name prefix or CSV Usage
 _CSV_COLUMNS = ("emotion", "pixels", "usage")
+Split = Literal["train", "val", "test", "all"]
+SPLITS: tuple[Split, ...] = ("train", "val", "test", "all")
+IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff"})
+
+
+@dataclass(frozen=True)
+class Sample:
+    """One labelled face crop on disk."""
+
+    path: Path
+    emotion: Emotion
+    split: str
+
+
+def describe_layouts() -> str:
+    """The layouts emolens accepts, for error messages."""
+    return (
+        "expected either the Kaggle FER2013 layout\n"
+        "  ROOT/train/<class>/Training_<id>.jpg, ROOT/test/<class>/PublicTest_<id>.jpg | PrivateTest_<id>.jpg\n"
+        "or class folders\n"
+        "  ROOT/<class>/<image files>\n"
+        "or the fer2013.csv form (ROOT is the file, or a folder holding it)\n"
+        "  columns emotion (0-6 in the order below), pixels (48*48 space-separated 0-255), Usage "
+        "(Training | PublicTest | PrivateTest)\n"
+        f"where <class> is one of {', '.join(e.value for e in Emotion)} (case-insensitive; synonyms such "
+        "as anger, happiness, sadness, surprised are accepted)"
+    )
+
+
+def _split_of(path: Path) -> str | None:
+    prefix = path.name.split("_", 1)[0].lower()
+    return _USAGE_SPLIT.get(prefix)
+
+
+def _class_dirs(folder: Path) -> dict[Path, Emotion]:
+    dirs = {}
+    for child in sorted(folder.iterdir()):
+        if child.is_dir():
+            emotion = parse_emotion(child.name)
+            if emotion is not None:
+                dirs[child] = emotion
+            else:
+                log.warning("ignoring folder %s: not an emotion name", child)
+    return dirs
+
+
+def _images_in(folder: Path) -> list[Path]:
+    return sorted(p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES)
+
+
+def find_samples(root: str | Path, split: Split = "all") -> list[Sample]:
+    """List the labelled images under ``root`` for ``split`` (train, val, test or all).
+
+    Raises DataLayoutError, showing the expected layout, when ``root`` holds neither layout.
+    """
+    root = Path(root)
+    if not root.is_dir():
+        raise DataLayoutError(f"data folder {root} does not exist or is not a folder; {describe_layouts()}")
+    if split not in SPLITS:
+        raise DataLayoutError(f"unknown split {split!r}; choose one of {', '.join(SPLITS)}")
+    kaggle_parts = [root / "train", root / "test"]
+    if any(p.is_dir() and _class_dirs(p) for p in kaggle_parts):
+        samples = _kaggle_samples(kaggle_parts, split)
+    else:
+        samples = [
+            Sample(path, emotion, "all") for folder, emotion in _class_dirs(root).items() for path in _images_in(folder)
+        ]
+    if not samples:
+        raise DataLayoutError(f"no labelled images found under {root} for split {split!r}; {describe_layouts()}")
+    return samples
+
+
+def _kaggle_samples(parts: list[Path], split: Split) -> list[Sample]:
+    samples = []
+    for part in parts:
+        if not part.is_dir():
+            continue
+        for folder, emotion in _class_dirs(part).items():
+            for path in _images_in(folder):
+                path_split = _split_of(path) or ("train" if part.name == "train" else "test")
+                if split == "all" or path_split == split:
+                    samples.append(Sample(path, emotion, path_split))
+    return samples
 
 
 @dataclass(frozen=True)

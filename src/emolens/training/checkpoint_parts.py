@@ -14,6 +14,8 @@ from typing import Any
 
 import torch
 
+from emolens.errors import CheckpointError
+
 __all__ = ["FILE_LIMIT_BYTES", "pack", "unpack"]
 
 FILE_LIMIT_BYTES = 20_000_000
@@ -36,7 +38,7 @@ def pack(run: Path, folder: Path, limit_bytes: int = FILE_LIMIT_BYTES) -> list[P
     """Split ``run/last.pt`` into files under ``limit_bytes`` in ``folder``; raises if one is too large."""
     source = run / "last.pt"
     if not source.is_file():
-        raise FileNotFoundError(f"{source} does not exist: pack a run folder that has trained an epoch")
+        raise CheckpointError(f"{source} does not exist: pack a run folder that has trained an epoch")
     state = torch.load(source, map_location="cpu", weights_only=False)
     folder.mkdir(parents=True, exist_ok=True)
     torch.save({"model": state["model"]}, folder / _WEIGHTS)
@@ -47,7 +49,7 @@ def pack(run: Path, folder: Path, limit_bytes: int = FILE_LIMIT_BYTES) -> list[P
     files = [folder / name for name in (_WEIGHTS, _STATE, _CONFIG) if (folder / name).is_file()]
     too_big = [f"{p.name} ({p.stat().st_size / 1e6:.1f} MB)" for p in files if p.stat().st_size > limit_bytes]
     if too_big:
-        raise ValueError(f"packed files over {limit_bytes / 1e6:.0f} MB: {', '.join(too_big)}; use a smaller net")
+        raise CheckpointError(f"packed files over {limit_bytes / 1e6:.0f} MB: {', '.join(too_big)}; use a smaller net")
     return files
 
 
@@ -55,7 +57,7 @@ def unpack(folder: Path, run: Path) -> Path:
     """Rebuild ``run/last.pt`` (and config.json) from a packed folder, ready for ``emolens train --resume``."""
     missing = [name for name in (_WEIGHTS, _STATE) if not (folder / name).is_file()]
     if missing:
-        raise FileNotFoundError(f"{folder} lacks {', '.join(missing)}: it is not a packed run")
+        raise CheckpointError(f"{folder} lacks {', '.join(missing)}: it is not a packed run")
     weights = torch.load(folder / _WEIGHTS, map_location="cpu", weights_only=False)
     rest = _cast_momentum(torch.load(folder / _STATE, map_location="cpu", weights_only=False), torch.float32)
     run.mkdir(parents=True, exist_ok=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from emolens.desktop.stats import FpsMeter, LiveStats
+from emolens.session.stats import FpsMeter, LiveStats
 from emolens.types import EMOTIONS, BBox, Emotion, Face, Prediction
 
 

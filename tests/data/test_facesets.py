@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 from tests.conftest import synthetic_face, write_kaggle_tree
 
+from emolens.data.facesets import LabelMap, layout_of, load_faceset
 from emolens.errors import DataLayoutError
-from emolens.facesets import LabelMap, layout_of, load_faceset
 
 
 def _write_csv(path: Path, rows: list[tuple[str, str, str]]) -> Path:

@@ -8,9 +8,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import text
-from tests.desktop.test_stats import pred
+from tests.session.test_stats import pred
 
-from emolens.desktop.recorder import SessionRecorder, write_csv
+from emolens.session import ObservationRow, SessionRecorder, write_csv
 from emolens.storage import ObservationFilter, Store
 from emolens.types import Emotion
 
@@ -23,7 +23,7 @@ def _frames(recorder: SessionRecorder, count: int, faces: int = 1) -> None:
 
 
 def test_batches_reach_the_store_and_close_ends_the_session(store: Store, tmp_path: Path) -> None:
-    recorder = SessionRecorder(store, "Interview", batch=4)
+    recorder = SessionRecorder.start(store, "Interview", batch=4)
     _frames(recorder, 5)
     assert recorder.stored == 4  # one full batch written, one observation queued
     _frames(recorder, 1)
@@ -38,10 +38,10 @@ def test_batches_reach_the_store_and_close_ends_the_session(store: Store, tmp_pa
 
 
 def test_a_session_that_saw_no_face_is_not_kept(store: Store, tmp_path: Path) -> None:
-    real = SessionRecorder(store, "Real", batch=1)
+    real = SessionRecorder.start(store, "Real", batch=1)
     _frames(real, 2)
     real.close(tmp_path / "real.csv")
-    recorder = SessionRecorder(store, "Empty room")
+    recorder = SessionRecorder.start(store, "Empty room")
     recorder.add([], T0)
     session = recorder.close(tmp_path / "unsaved.csv")
     assert session.ended_at is not None and session.observation_count == 0
@@ -50,9 +50,9 @@ def test_a_session_that_saw_no_face_is_not_kept(store: Store, tmp_path: Path) ->
 
 
 def test_write_csv_has_one_row_per_observation(store: Store, tmp_path: Path) -> None:
-    recorder = SessionRecorder(store, "Exam")
+    recorder = SessionRecorder.start(store, "Exam")
     _frames(recorder, 3, faces=2)
-    rows = write_csv(tmp_path / "out.csv", recorder.observations())
+    rows = write_csv(tmp_path / "out.csv", map(ObservationRow.of_record, recorder.observations()))
     with (tmp_path / "out.csv").open() as handle:
         table = list(csv.DictReader(handle))
     assert rows == len(table) == 6
@@ -61,7 +61,7 @@ def test_write_csv_has_one_row_per_observation(store: Store, tmp_path: Path) -> 
 
 
 def test_a_locked_database_loses_nothing(store: Store, db_file: Path, tmp_path: Path) -> None:
-    recorder = SessionRecorder(store, "Meeting", batch=1000)
+    recorder = SessionRecorder.start(store, "Meeting", batch=1000)
     _frames(recorder, 3)
     blocker = sqlite3.connect(db_file, isolation_level=None)
     blocker.execute("BEGIN EXCLUSIVE")
@@ -76,7 +76,7 @@ def test_a_locked_database_loses_nothing(store: Store, db_file: Path, tmp_path: 
 
 
 def test_a_session_deleted_elsewhere_is_not_recreated(store: Store, tmp_path: Path) -> None:
-    recorder = SessionRecorder(store, "Meeting", batch=2)
+    recorder = SessionRecorder.start(store, "Meeting", batch=2)
     _frames(recorder, 2)
     store.delete_session(recorder.session_id)  # e.g. from the web app while the viewer runs
     _frames(recorder, 4)
@@ -87,7 +87,7 @@ def test_a_session_deleted_elsewhere_is_not_recreated(store: Store, tmp_path: Pa
 
 
 def test_a_broken_database_keeps_every_observation_in_the_fallback_csv(store: Store, tmp_path: Path) -> None:
-    recorder = SessionRecorder(store, "Meeting", batch=2)
+    recorder = SessionRecorder.start(store, "Meeting", batch=2)
     _frames(recorder, 2)
     with store.engine.begin() as connection:  # the table vanishes under the running session
         connection.execute(text("DROP TABLE observations"))

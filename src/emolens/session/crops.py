@@ -1,4 +1,4 @@
-"""Optional saving of face crops, one folder per emotion (off unless the user turns it on: privacy)."""
+"""Saving face crops, one folder per emotion (off unless the user turns it on: privacy); layout in ``facefiles``."""
 
 from __future__ import annotations
 
@@ -9,11 +9,11 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from emolens.errors import EmolensError
+from emolens.errors import ConfigError, EmolensError
 from emolens.storage.facefiles import crop_name
 from emolens.types import Prediction
 
-__all__ = ["FaceCropSaver", "crop_name"]
+__all__ = ["FaceCropSaver"]
 
 log = logging.getLogger(__name__)
 
@@ -23,11 +23,12 @@ class FaceCropSaver:
 
     ``folder`` is the session's (``facefiles.session_folder``), so deleting the session deletes them.
     ``margin`` widens each box by that fraction of its size on every side, so the crop shows the whole face.
+    Used by the desktop viewer, the web app's live sessions and the kiosk's "save the current faces".
     """
 
-    def __init__(self, folder: str | Path, every: int = 25, margin: float = 0.15):
+    def __init__(self, folder: str | Path, every: int = 1, margin: float = 0.15):
         if every < 1:
-            raise ValueError(f"every must be >= 1 frame, got {every}")
+            raise ConfigError(f"every must be >= 1 frame, got {every}")
         self.folder = Path(folder)
         self.every = every
         self.margin = margin
@@ -43,6 +44,10 @@ class FaceCropSaver:
         self._seen += 1
         if (self._seen - 1) % self.every:
             return []
+        return self.save(image, predictions, when)
+
+    def save(self, image: np.ndarray, predictions: list[Prediction], when: datetime) -> list[Path]:
+        """Save every face of ``image`` now, whatever the frame count; returns the paths written."""
         return [path for p in predictions if (path := self._save(image, p, when)) is not None]
 
     def _save(self, image: np.ndarray, prediction: Prediction, when: datetime) -> Path | None:
@@ -50,8 +55,13 @@ class FaceCropSaver:
         if face is None:
             return None
         path = self.folder / prediction.label.value / crop_name(prediction, when)
-        path.parent.mkdir(exist_ok=True)
-        if not cv2.imwrite(str(path), face):
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)  # the session's folder may have been deleted meanwhile
+            written = cv2.imwrite(str(path), face)
+        except OSError as exc:
+            log.warning("could not write the face crop %s: %s", path, exc)
+            return None
+        if not written:
             log.warning("could not write the face crop %s", path)
             return None
         self.saved += 1

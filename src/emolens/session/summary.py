@@ -1,17 +1,44 @@
-"""The session summary shown on quit: built from the whole session's statistics, saved as JSON and text."""
+"""Summaries of a session: of a live run from its running statistics (``SessionSummary``, saved as JSON and text
+on quit), and of a stored session from its observations (``SummaryOut``, the web's summary, analytics and advice).
+
+Both take their counts, shares, dominant emotion and confidence score from ``emolens.analytics``, and their
+score weights from the user's settings.
+"""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from emolens.analytics import OTHER_WEIGHT, confidence_score
-from emolens.desktop.stats import LiveStats
+from pydantic import BaseModel, Field
 
-__all__ = ["SessionSummary", "summarize"]
+from emolens.analytics import (
+    OTHER_WEIGHT,
+    advice_for,
+    confidence_score,
+    dominant_emotion,
+    emotion_counts,
+    emotion_shares,
+    timeline,
+    trending_emotions,
+)
+from emolens.session.settings import UserSettings
+from emolens.session.stats import LiveStats
+from emolens.storage import ObservationFilter, ObservationRecord, SessionRecord, Store
+
+__all__ = [
+    "AdviceOut",
+    "SessionPublic",
+    "SessionSummary",
+    "SummaryOut",
+    "session_summary",
+    "summarize_observations",
+    "summarize_run",
+]
 
 
 @dataclass(frozen=True)
@@ -73,7 +100,7 @@ class SessionSummary:
         return as_json, as_text
 
 
-def summarize(
+def summarize_run(
     stats: LiveStats, weights: Mapping[str, float] | None = None, other_weight: float = OTHER_WEIGHT, **facts: Any
 ) -> SessionSummary:
     """A summary of ``stats`` (the whole session's) with the session's ``facts`` (id, times, files...)."""
@@ -93,4 +120,65 @@ def summarize(
             name: {e.value: n[e] for e in stats.labels if n[e]} for name, n in sorted(stats.person_counts.items())
         },
         **facts,
+    )
+
+
+class SessionPublic(BaseModel):
+    """A stored session as the API shows it."""
+
+    id: str
+    scenario: str
+    source: str
+    started_at: datetime
+    ended_at: datetime | None
+    observation_count: int
+
+    @classmethod
+    def of(cls, record: SessionRecord) -> SessionPublic:
+        return cls(**record.to_dict())
+
+
+class AdviceOut(BaseModel):
+    dominant: str | None
+    trending: list[str]
+    tips: list[str]
+
+
+class SummaryOut(BaseModel):
+    """A stored session's summary: what the summary, analytics and advice pages show."""
+
+    session: SessionPublic
+    counts: dict[str, int]
+    shares: dict[str, float]
+    confidence_score: float | None = Field(description="F3 score in [0, 100]; null without observations")
+    dominant: str | None
+    trending: list[tuple[str, float]]
+    timeline: list[dict[str, object]]
+    advice: AdviceOut
+
+
+def session_summary(store: Store, session_id: str, prefs: UserSettings, person: str | None = None) -> SummaryOut:
+    """The summary of one stored session (or of one person in it)."""
+    session = store.get_session(session_id)
+    observations = store.query_observations(ObservationFilter(session_id=session_id, person=person))
+    return summarize_observations(session, observations, prefs)
+
+
+def summarize_observations(
+    session: SessionRecord, observations: list[ObservationRecord], prefs: UserSettings
+) -> SummaryOut:
+    """The summary of ``session`` from its ``observations`` (say, none for a session that ended empty)."""
+    counts = emotion_counts(o.emotion for o in observations)
+    dominant = dominant_emotion(counts)
+    trending = trending_emotions(observations)
+    advice = advice_for(session.scenario, dominant, [e for e, _ in trending])
+    return SummaryOut(
+        session=SessionPublic.of(session),
+        counts=counts,
+        shares={e: round(s, 4) for e, s in emotion_shares(counts).items()},
+        confidence_score=confidence_score(counts, prefs.weights, prefs.other_weight),
+        dominant=dominant,
+        trending=trending,
+        timeline=timeline(observations),
+        advice=AdviceOut(dominant=advice.dominant, trending=advice.trending, tips=advice.tips),
     )

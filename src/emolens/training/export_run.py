@@ -7,8 +7,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from emolens.facesets import LabelMap
-from emolens.metrics import reliability_bins
+from emolens.data.facesets import LabelMap
+from emolens.evaluation.metrics import reliability_bins
 from emolens.reports.document import Report, markdown_table
 from emolens.reports.plots import reliability_plot
 from emolens.training.export import export_checkpoint, labelled_split, write_profile

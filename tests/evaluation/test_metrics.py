@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from emolens.metrics import expected_calibration_error, reliability_bins, roc_curve
+from emolens.evaluation.metrics import expected_calibration_error, reliability_bins, roc_curve
 
 
 def test_roc_auc_perfect_reversed_tied_and_random() -> None:

@@ -11,7 +11,8 @@ import numpy as np
 import pytest
 from tests.conftest import face_grid
 
-from emolens.desktop.crops import FaceCropSaver, crop_name
+from emolens.session import FaceCropSaver
+from emolens.storage.facefiles import crop_name
 
 NAME = re.compile(r"^(?P<emotion>[a-z]+)_(?P<conf>\d+\.\d)_(?P<stamp>\d{8}_\d{6}_\d{6})_t(?P<track>\d+)\.jpg$")
 

@@ -10,9 +10,8 @@ from typing import Any
 
 import numpy as np
 
-from emolens.datasets import Split
-from emolens.facesets import LabelMap, load_faceset
-from emolens.metrics import ClassReport, classification_report, expected_calibration_error
+from emolens.data.facesets import LabelMap, Split, load_faceset
+from emolens.evaluation.metrics import ClassReport, classification_report, expected_calibration_error
 from emolens.types import EMOTIONS
 from emolens.vision.classify import EmotionClassifier
 

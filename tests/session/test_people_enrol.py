@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 import cv2
@@ -11,9 +12,8 @@ from tests.conftest import side_by_side
 
 from emolens import Analyzer
 from emolens.errors import InvalidImageError
-from emolens.people import enrol, load_gallery, photo_sha256
-from emolens.storage import ObservationFilter, Store
-from emolens.web.observe import to_observations
+from emolens.session.people import enrol, load_gallery, photo_sha256
+from emolens.storage import ObservationFilter, ObservationIn, Store
 
 
 @pytest.fixture()
@@ -39,7 +39,7 @@ def test_enrol_two_people_then_recognise_and_remove(store, analyzer, astronaut_b
     assert [p.person for p in predictions] == ["Eileen", "Grace"]
 
     session = store.create_session("Online Class", "upload")
-    store.add_observations(session.id, to_observations(predictions))
+    store.add_observations(session.id, [ObservationIn.from_prediction(p, datetime.now(UTC)) for p in predictions])
     assert store.people.get("Eileen").observation_count == 1
     store.people.remove("Eileen")
     analyzer.gallery = load_gallery(store, analyzer.recognizer)

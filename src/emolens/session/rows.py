@@ -1,0 +1,152 @@
+"""The one observation row that every export writes: web CSV/JSONL, the desktop's CSV, `emolens video --csv/--jsonl`.
+
+One row per face per analysed frame, with these columns in this order (``COLUMNS``):
+
+=================  ===========================================================================================
+session_id         the stored session (empty for `emolens video`, which stores nothing)
+source             webcam, upload, video or desktop
+scenario           the session's scenario (empty for `emolens video`)
+timestamp          when the frame was seen, ISO 8601 with its UTC offset (empty for `emolens video`)
+frame              the frame's index in its video (`emolens video` only; empty for stored observations)
+time_s             the frame's media time in seconds (`emolens video` only)
+track_id           the face's track within the session (empty when untracked)
+person             the enrolled person recognised (empty when none)
+emotion            the most likely emotion
+confidence         its probability, 4 decimals
+x1, y1, x2, y2     the face's box in pixels of the frame
+p_<emotion>        the probability of each of the seven emotions (empty for one the model lacks)
+=================  ===========================================================================================
+
+JSONL rows carry the same keys (null for empty cells); CSV cells that a spreadsheet would run as a formula
+are written behind an apostrophe (``spreadsheet_safe``).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from emolens.analytics import spreadsheet_safe
+from emolens.storage import ObservationIn, ObservationRecord
+from emolens.types import EMOTIONS, FrameResult, Prediction
+
+__all__ = ["COLUMNS", "ObservationRow", "csv_lines", "jsonl_lines", "write_csv"]
+
+_BOX = ("x1", "y1", "x2", "y2")
+_OBSERVED = ("emotion", "confidence", "probabilities", "bbox", "track_id", "person", "timestamp")
+COLUMNS: tuple[str, ...] = (
+    "session_id",
+    "source",
+    "scenario",
+    "timestamp",
+    "frame",
+    "time_s",
+    "track_id",
+    "person",
+    "emotion",
+    "confidence",
+    *_BOX,
+    *(f"p_{e.value}" for e in EMOTIONS),
+)
+
+
+@dataclass(frozen=True)
+class ObservationRow:
+    """One exported observation; ``to_dict`` gives its cells by column."""
+
+    source: str
+    emotion: str
+    confidence: float
+    probabilities: dict[str, float] = field(default_factory=dict)
+    bbox: tuple[float, float, float, float] | None = None
+    track_id: int | None = None
+    person: str | None = None
+    session_id: str | None = None
+    scenario: str | None = None
+    timestamp: datetime | None = None
+    frame: int | None = None
+    time_s: float | None = None
+
+    @classmethod
+    def of_record(cls, record: ObservationRecord) -> ObservationRow:
+        """The row of a stored observation."""
+        return cls.of_observation(record, record.session_id, record.source, record.scenario)
+
+    @classmethod
+    def of_observation(
+        cls, o: ObservationIn | ObservationRecord, session_id: str, source: str, scenario: str
+    ) -> ObservationRow:
+        """The row of an observation of the session ``session_id`` (stored or not)."""
+        face = {name: getattr(o, name) for name in _OBSERVED}
+        return cls(source=source, session_id=session_id, scenario=scenario, **face)
+
+    @classmethod
+    def of_frame(cls, result: FrameResult, source: str = "video") -> list[ObservationRow]:
+        """The rows of one analysed video frame, one per face (none for a frame without faces)."""
+        return [cls._of_prediction(p, result, source) for p in result.predictions]
+
+    @classmethod
+    def _of_prediction(cls, p: Prediction, result: FrameResult, source: str) -> ObservationRow:
+        return cls(
+            source=source,
+            emotion=p.label.value,
+            confidence=p.confidence,
+            probabilities={e.value: round(v, 5) for e, v in p.probabilities.items()},
+            bbox=tuple(round(v, 1) for v in p.face.bbox.xyxy),  # type: ignore[arg-type]
+            track_id=p.track_id,
+            person=p.person,
+            frame=result.index,
+            time_s=round(result.timestamp_s, 3),
+        )
+
+    def to_dict(self) -> dict[str, object]:
+        """Every column's value (None where empty), in ``COLUMNS`` order."""
+        box = dict(zip(_BOX, self.bbox or (None,) * 4, strict=True))
+        return {
+            "session_id": self.session_id,
+            "source": self.source,
+            "scenario": self.scenario,
+            "timestamp": self.timestamp.isoformat() if self.timestamp else None,
+            "frame": self.frame,
+            "time_s": self.time_s,
+            "track_id": self.track_id,
+            "person": self.person,
+            "emotion": self.emotion,
+            "confidence": round(self.confidence, 4),
+            **box,
+            **{f"p_{e.value}": self.probabilities.get(e.value) for e in EMOTIONS},
+        }
+
+
+def csv_lines(rows: Iterable[ObservationRow], header: bool = True) -> Iterator[str]:
+    """The rows as CSV text, one line at a time (the header first unless ``header`` is False)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    if header:
+        writer.writerow(COLUMNS)
+    for row in rows:
+        writer.writerow(["" if v is None else spreadsheet_safe(v) for v in row.to_dict().values()])
+        yield buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate()
+    yield buffer.getvalue()
+
+
+def jsonl_lines(rows: Iterable[ObservationRow]) -> Iterator[str]:
+    """The rows as JSON Lines, one object per row."""
+    for row in rows:
+        yield json.dumps(row.to_dict(), ensure_ascii=False) + "\n"
+
+
+def write_csv(path: Path, rows: Iterable[ObservationRow]) -> int:
+    """Write the rows as a CSV file (its folder made if needed); returns how many rows it holds."""
+    table = list(rows)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", newline="") as handle:
+        handle.writelines(csv_lines(table))
+    return len(table)

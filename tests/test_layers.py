@@ -1,0 +1,49 @@
+"""The layer rule of docs/architecture.md: a package imports only the packages below it."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+import emolens
+
+ROOT = Path(emolens.__file__).parent
+FEATURES = {"web", "desktop", "cli"}
+# what each package must never import; the features (web, desktop, cli) sit on top and never import each other
+ABOVE_DATA = FEATURES | {"storage", "session", "analytics", "vision", "evaluation", "training", "audit", "reports"}
+FORBIDDEN = {
+    "data": ABOVE_DATA,
+    "evaluation": FEATURES | {"storage", "session", "training"},
+    "reports": FEATURES | {"storage", "session", "training"},
+    "audit": FEATURES | {"storage", "session", "training"},
+    "training": FEATURES | {"storage", "session"},
+    "vision": FEATURES | {"storage", "session", "analytics", "training"},
+    "analytics": FEATURES | {"storage", "session", "vision", "training"},
+    "storage": FEATURES | {"session", "vision", "training"},
+    "session": FEATURES | {"training"},
+    "monitoring": FEATURES | {"session", "training"},
+    "web": {"desktop", "cli", "training"},
+    "desktop": {"web", "cli", "training"},
+}
+
+
+def _imported_packages(package: str) -> dict[str, set[str]]:
+    """For each module of ``package``, the emolens packages it imports."""
+    found: dict[str, set[str]] = {}
+    for path in (ROOT / package).rglob("*.py"):
+        names: set[str] = set()
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom) and node.module:
+                names.add(node.module)
+            elif isinstance(node, ast.Import):
+                names.update(alias.name for alias in node.names)
+        found[str(path.relative_to(ROOT))] = {n.split(".")[1] for n in names if n.startswith("emolens.")}
+    return found
+
+
+@pytest.mark.parametrize("package", sorted(FORBIDDEN))
+def test_no_package_imports_a_layer_above_it(package: str) -> None:
+    wrong = {module: used & FORBIDDEN[package] for module, used in _imported_packages(package).items()}
+    assert {m: sorted(u) for m, u in wrong.items() if u} == {}
