@@ -32,9 +32,22 @@ def cli(verbose: int) -> None:
 
 
 def _register() -> None:
-    from emolens.cli import bench, checkpoint, data, evaluate, explain, live, people, predict, serve, train, video
+    from emolens.cli import (
+        bench,
+        checkpoint,
+        data,
+        evaluate,
+        explain,
+        live,
+        people,
+        predict,
+        retrain,
+        serve,
+        train,
+        video,
+    )
 
-    for module in (predict, video, live, evaluate, bench, serve, people, data, explain, checkpoint):
+    for module in (predict, video, live, evaluate, bench, serve, people, data, explain, checkpoint, retrain):
         cli.add_command(module.command)
     cli.add_command(train.train_command)
     cli.add_command(train.export_command)
