@@ -54,7 +54,7 @@ def _grid(report: Report, name: str, faces: FaceSet, ranked: list[LabelCandidate
     shown = ranked[:_GRID]
     captions = [
         f"#{i} {c.label.value}->{c.suggested.value}"
-        + ("" if math.isnan(c.predicted_prob) else f" {c.predicted_prob:.2f}")
+        + (f" {c.predicted_prob:.2f}" if c.predicted == c.suggested else "")
         for i, c in enumerate(shown, start=1)
     ]
     image_grid(report.figure_path(name), [faces.images[c.image] for c in shown], captions, 8, title)
@@ -84,7 +84,13 @@ def write_label_section(report: Report, faces: FaceSet, groups: np.ndarray, foun
     summary = found.summary
     threshold = summary["model"].get("threshold", 1.0)
     _write_csv(report.folder / "label_candidates.csv", faces, found.candidates, threshold)
-    _grid(report, "label_candidates", faces, found.candidates, "candidate label errors: label->suggested (model p)")
+    _grid(
+        report,
+        "label_candidates",
+        faces,
+        found.candidates,
+        "candidate label errors: label->suggested (the model's p when it suggests it)",
+    )
     _conflict_pairs(report, faces, groups, found.candidates)
     figures = ["label_candidates", "label_conflicts"]
     dup = summary["duplicates"]
