@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 
 from emolens.audit.hashing import duplicate_groups, exact_groups, hamming_pairs, perceptual_hashes
+from emolens.audit.labels import LabelFindings
 from emolens.audit.quality import QualityThresholds, quality_flags, quality_measures
 from emolens.data.facesets import FaceSet
 from emolens.types import EMOTIONS
@@ -22,9 +23,11 @@ log = logging.getLogger(__name__)
 @dataclass(frozen=True)
 class AuditConfig:
     """Knobs of an audit: ``near_distance`` is the most pHash bits two near duplicates may differ in
-    (higher finds more re-crops and edits, and more false matches)."""
+    (higher finds more re-crops and edits, and more false matches); ``label_threshold`` is the least
+    probability a model must give another class to list an image (lower lists more, and more true labels)."""
 
     near_distance: int = 4
+    label_threshold: float = 0.9
     quality: QualityThresholds = field(default_factory=QualityThresholds)
     samples_per_class: int = 8
     seed: int = 0
@@ -42,6 +45,7 @@ class AuditFindings:
     groups: dict[str, np.ndarray]
     flags: dict[str, np.ndarray]
     near_pairs: np.ndarray
+    labels: LabelFindings | None = None
 
 
 def class_weights(labels: np.ndarray) -> dict[str, float]:

@@ -8,6 +8,8 @@ from pathlib import Path
 import numpy as np
 
 from emolens.audit.findings import AuditFindings
+from emolens.audit.label_report import write_label_section
+from emolens.audit.labels import LabelFindings
 from emolens.data.facesets import FaceSet
 from emolens.reports import Report
 from emolens.reports.document import markdown_table
@@ -128,6 +130,23 @@ def _image_lists(out: Path, faces: FaceSet, findings: AuditFindings) -> None:
                 writer.writerow([name, faces.splits[i], EMOTIONS[faces.labels[i]].value, faces.names[i]])
 
 
+def _label_data(faces: FaceSet, labels: LabelFindings, top: int = 50) -> dict[str, object]:
+    """The label-consistency counts and the top candidates, for report.json."""
+    threshold = labels.summary["model"].get("threshold", 1.0)
+    ranked = [
+        {
+            "image": faces.names[c.image],
+            "split": str(faces.splits[c.image]),
+            "label": c.label.value,
+            "suggested": c.suggested.value,
+            "score": c.score,
+            "reason": c.reason(threshold),
+        }
+        for c in labels.candidates[:top]
+    ]
+    return {**labels.summary, "top": ranked}
+
+
 def write_audit_report(
     faces: FaceSet, findings: AuditFindings, source: str, out: Path, samples_per_class: int, seed: int
 ) -> Path:
@@ -145,11 +164,14 @@ def write_audit_report(
     _example_figures(report, faces, findings)
     _duplicates_section(report, findings)
     _quality_section(report, findings)
+    if findings.labels is not None:
+        write_label_section(report, faces, findings.groups["near"], findings.labels)
     _image_lists(report.folder, faces, findings)
     report.add(
         "Image lists",
         "`duplicates.csv` lists every image of a near-duplicate group (with its exact group); "
-        "`low_quality.csv` every flagged image.",
+        "`low_quality.csv` every flagged image; `label_candidates.csv` every candidate label error ranked by "
+        "score, `model_disagreements.csv` the model's confident disagreements ranked by probability.",
     )
     report.data = {
         "source": source,
@@ -161,5 +183,6 @@ def write_audit_report(
         "exact_duplicates": findings.exact,
         "near_duplicates": findings.near,
         "quality": findings.quality,
+        **({"label_consistency": _label_data(faces, findings.labels)} if findings.labels is not None else {}),
     }
     return report.write()

@@ -42,12 +42,13 @@ def _register() -> None:
         live,
         people,
         predict,
+        retrain,
         serve,
         train,
         video,
     )
 
-    for module in (predict, video, live, evaluate, bench, serve, people, data, explain, checkpoint, drift):
+    for module in (predict, video, live, evaluate, bench, serve, people, data, explain, checkpoint, drift, retrain):
         cli.add_command(module.command)
     cli.add_command(train.train_command)
     cli.add_command(train.export_command)

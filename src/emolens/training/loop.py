@@ -198,21 +198,31 @@ def train(
     resume: bool = False,
     on_step: StepHook | None = None,
     on_epoch: EpochHook | None = None,
+    init: dict[str, torch.Tensor] | None = None,
+    splits: tuple[SplitTensors, SplitTensors] | None = None,
 ) -> dict[str, Any]:
     """Train ``cfg.net`` on the train split, select on val; write checkpoints, history and curves into ``out``.
 
     Under torchrun every process calls this; the main one evaluates and writes. ``on_epoch`` may raise
-    (e.g. KeyboardInterrupt) to stop a run, which ``resume=True`` continues to the same result.
+    (e.g. KeyboardInterrupt) to stop a run, which ``resume=True`` continues to the same result. Fine-tuning
+    passes ``init`` (a model state to start from) and ``splits`` (train and val tensors instead of cfg.data's).
     """
     runtime = start_runtime(cfg.device)
     try:
-        return _train(cfg, Path(out), resume, runtime, on_step, on_epoch)
+        return _train(cfg, Path(out), resume, runtime, on_step, on_epoch, init, splits)
     finally:
         runtime.close()
 
 
 def _train(
-    cfg: TrainConfig, out: Path, resume: bool, rt: Runtime, on_step: StepHook | None, on_epoch: EpochHook | None
+    cfg: TrainConfig,
+    out: Path,
+    resume: bool,
+    rt: Runtime,
+    on_step: StepHook | None,
+    on_epoch: EpochHook | None,
+    init: dict[str, torch.Tensor] | None = None,
+    splits: tuple[SplitTensors, SplitTensors] | None = None,
 ) -> dict[str, Any]:
     out.mkdir(parents=True, exist_ok=True)
     if cfg.threads:
@@ -221,8 +231,10 @@ def _train(
     if rt.is_main:
         (out / "config.json").write_text(json.dumps(cfg.to_dict(), indent=2))
         log.info("training %s on %s (%d process(es)), classes %s", cfg.net, rt.device, rt.world, classes)
-    train_data, val = load_split(cfg, "train"), load_split(cfg, "val")
+    train_data, val = splits or (load_split(cfg, "train"), load_split(cfg, "val"))
     run = _Run(cfg, rt, classes)
+    if init is not None:
+        run.model.load_state_dict(init)
     if resume and (out / "last.pt").exists():
         run.resume(out / "last.pt")
     weights = _loss_weights(cfg, train_data, len(classes), rt.device)
