@@ -164,6 +164,11 @@ def test_cli_exits_3_with_a_report_on_drift_and_0_without(
     result = CliRunner().invoke(cli, ["drift", str(plain), "--out", str(tmp_path / "plain-report")])
     assert result.exit_code == 0, result.output
     assert "verdict: ok" in result.stdout
+    # the report folder's report.json is what `emolens retrain --when-drifted` reads
+    from emolens.training.retrain import read_drift_report
+
+    assert read_drift_report(tmp_path / "dark-report" / "report.json") is True
+    assert read_drift_report(tmp_path / "plain-report" / "report.json") is False
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
