@@ -103,6 +103,12 @@ def test_live_session_end_to_end(browser: object, server: Server) -> None:
     page.goto(f"{server.url}/analytics?session_id={session_id}")
     page.wait_for_function("document.getElementById('rows').children.length > 0", timeout=30_000)
     assert f"{count} observations" in page.inner_text('[data-testid="total"]')
+    # every emotion is named with an icon drawn by the page, not an emoji glyph the fonts may lack
+    drawn = page.eval_on_selector_all(
+        "svg.emotion-icon", "icons => icons.map(i => [i.getAttribute('aria-label'), i.getBoundingClientRect().width])"
+    )
+    assert {name for name, width in drawn if width > 0} >= {"angry", "disgust", "fear", "happy", "sad", "surprise"}
+    assert not any(glyph in page.content() for glyph in ("\U0001f922", "\U0001f620", "\U0001f604"))
     _shot(page, "analytics")
     page.goto(f"{server.url}/advice?session={session_id}")
     page.wait_for_function("document.getElementById('tips').children.length > 0", timeout=30_000)

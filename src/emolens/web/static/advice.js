@@ -5,7 +5,7 @@ const picker = document.getElementById("session"), personPicker = document.getEl
 async function show(id) {
   const person = personPicker.value ? `?person=${encodeURIComponent(personPicker.value)}` : "";
   const s = await api("GET", `/api/sessions/${id}/summary${person}`);
-  document.getElementById("dominant").textContent = s.dominant ? `${EMOJI[s.dominant] || ""} ${s.dominant}` : "none";
+  document.getElementById("dominant").replaceChildren(s.dominant ? emotionLabel(s.dominant) : "none");
   document.getElementById("trending").textContent = s.trending.map(([e, d]) => `${e} (+${Math.round(d * 100)}%)`).join(", ") || "steady";
   document.getElementById("score").textContent = s.confidence_score === null ? "–" : `${s.confidence_score}/100`;
   bars(document.getElementById("chart"), s.counts, true);

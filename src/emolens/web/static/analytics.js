@@ -34,7 +34,7 @@ async function refresh() {
   document.getElementById("rows").replaceChildren(...rows.reverse().map((o) => el("tr", {},
     el("td", {}, new Date(o.timestamp).toLocaleString()), el("td", {}, o.source), el("td", {}, o.scenario),
     el("td", {}, o.session_id.slice(0, 8)), el("td", {}, o.track_id ?? ""), el("td", {}, o.person ?? ""),
-    el("td", {}, `${EMOJI[o.emotion] || ""} ${o.emotion}`), el("td", {}, `${Math.round(o.confidence * 100)}%`))));
+    el("td", {}, emotionLabel(o.emotion)), el("td", {}, `${Math.round(o.confidence * 100)}%`))));
   for (const format of ["csv", "jsonl"]) document.getElementById(format).href = `/api/observations/export?format=${format}&${params}`;
 }
 

@@ -2,8 +2,41 @@
 "use strict";
 const EMOTIONS = ["angry", "disgust", "fear", "happy", "neutral", "sad", "surprise"];
 const COLORS = { angry: "#dc2828", disgust: "#3c8c3c", fear: "#a03ca0", happy: "#f5c518", neutral: "#9ca3af", sad: "#2878c8", surprise: "#fa9f28" };
-const EMOJI = { angry: "😠", disgust: "🤢", fear: "😨", happy: "😄", neutral: "😐", sad: "😢", surprise: "😲" };
 const colorOf = (e) => COLORS[e] || "#64748b";
+
+// The seven emotion icons, drawn here (Debian's default fonts have no glyph for some emoji, 🤢 among them):
+// a face in the emotion's colour, eyes, and strokes for brows and mouth, in a 24 x 24 box. One table
+// serves the pages (SVG) and the live overlay (canvas, through Path2D).
+const EYES = "M7 10a1.5 1.5 0 1 0 3 0a1.5 1.5 0 1 0 -3 0M14 10a1.5 1.5 0 1 0 3 0a1.5 1.5 0 1 0 -3 0";
+const ICON_STROKES = {
+  angry: "M6 6.5L10 8.5M18 6.5L14 8.5M8 17.5Q12 14 16 17.5",
+  disgust: "M6 7.5L10 7.5M14 6L18 7.5M7 16Q9.5 13.5 12 16T17 16",
+  fear: "M6 7Q8 4.5 10 6.5M14 6.5Q16 4.5 18 7M9.5 17a2.5 2 0 1 0 5 0a2.5 2 0 1 0 -5 0",
+  happy: "M7 14Q12 19.5 17 14",
+  neutral: "M8 16L16 16",
+  sad: "M6.5 7.5L10 6.5M17.5 7.5L14 6.5M7.5 17.5Q12 13 16.5 17.5",
+  surprise: "M6.5 6Q8.5 4 10.5 6M13.5 6Q15.5 4 17.5 6M10 16.5a2 2.5 0 1 0 4 0a2 2.5 0 1 0 -4 0",
+};
+
+function emotionIcon(emotion, size = 18) {
+  const root = svg("svg", { viewBox: "0 0 24 24", width: size, height: size, class: "emotion-icon", role: "img", "aria-label": emotion });
+  root.append(svg("circle", { cx: 12, cy: 12, r: 11, fill: colorOf(emotion), stroke: "#1f2937", "stroke-width": 1 }));
+  root.append(svg("path", { d: EYES, fill: "#1f2937" }));
+  root.append(svg("path", { d: ICON_STROKES[emotion] || ICON_STROKES.neutral, fill: "none", stroke: "#1f2937", "stroke-width": 1.6, "stroke-linecap": "round" }));
+  return root;
+}
+
+function drawEmotionIcon(ctx, emotion, x, y, size) {
+  ctx.save(); ctx.translate(x, y); ctx.scale(size / 24, size / 24);
+  ctx.beginPath(); ctx.arc(12, 12, 11, 0, 2 * Math.PI); ctx.fillStyle = colorOf(emotion); ctx.fill();
+  ctx.lineWidth = 1; ctx.strokeStyle = "#1f2937"; ctx.stroke();
+  ctx.fillStyle = "#1f2937"; ctx.fill(new Path2D(EYES));
+  ctx.lineWidth = 1.6; ctx.lineCap = "round"; ctx.stroke(new Path2D(ICON_STROKES[emotion] || ICON_STROKES.neutral));
+  ctx.restore();
+}
+
+// An emotion as its icon and its name, for any place on a page that names one.
+function emotionLabel(emotion) { return el("span", { class: "emotion", "data-emotion": emotion }, emotionIcon(emotion), ` ${emotion}`); }
 
 function csrfToken() { return document.querySelector('meta[name="csrf-token"]').content; }
 
@@ -33,7 +66,7 @@ function bars(target, counts, asShare = false) {
   target.replaceChildren(el("div", { class: "bars" }, ...Object.entries(counts).map(([e, n]) => {
     const fill = el("div", { class: "fill", style: `width:${(100 * n / max).toFixed(1)}%;background:${colorOf(e)}` });
     const value = asShare ? `${Math.round(100 * n / total)}%` : String(n);
-    return el("div", { class: "b", "data-emotion": e }, `${EMOJI[e] || ""} ${e}`, el("div", { class: "track" }, fill), value);
+    return el("div", { class: "b", "data-emotion": e }, emotionLabel(e), el("div", { class: "track" }, fill), value);
   })));
 }
 

@@ -75,10 +75,11 @@ function draw(msg) {
     const [x, y, w, h] = [x1 * k, y1 * k, (x2 - x1) * k, (y2 - y1) * k];
     ctx.lineWidth = 3; ctx.strokeStyle = color; ctx.strokeRect(x, y, w, h);
     const who = face.person ? `${face.person}: ` : "";
-    const label = `${face.emoji} ${who}${face.label} ${Math.round(face.confidence * 100)}%`;
-    ctx.font = "bold 18px system-ui"; const tw = ctx.measureText(label).width;
-    ctx.fillStyle = color; ctx.fillRect(x, Math.max(0, y - 26), tw + 12, 24);
-    ctx.fillStyle = "#000"; ctx.fillText(label, x + 6, Math.max(18, y - 8));
+    const label = `${who}${face.label} ${Math.round(face.confidence * 100)}%`;
+    ctx.font = "bold 18px system-ui"; const tw = ctx.measureText(label).width, top = Math.max(0, y - 26);
+    ctx.fillStyle = color; ctx.fillRect(x, top, tw + 36, 24);
+    drawEmotionIcon(ctx, face.label, x + 4, top + 2, 20);
+    ctx.fillStyle = "#000"; ctx.fillText(label, x + 30, top + 18);
     ctx.fillStyle = "rgba(0,0,0,.55)"; ctx.fillRect(x, y + h + 4, w, 8);
     ctx.fillStyle = color; ctx.fillRect(x, y + h + 4, w * face.confidence, 8);
     stats.boxesDrawn++;

@@ -8,7 +8,7 @@ async function load() {
   form.save_face_crops.checked = s.save_face_crops; form.crop_every_n_frames.value = s.crop_every_n_frames;
   const weights = { ...Object.fromEntries(EMOTIONS.map((e) => [e, s.weights[e] ?? s.other_weight])), other: s.other_weight };
   document.getElementById("weights").replaceChildren(...Object.entries(weights).map(([e, w]) =>
-    el("label", {}, `${EMOJI[e] || ""} ${e} `, el("input", { type: "number", step: "0.5", name: `w_${e}`, value: w, style: "width:5rem" }))));
+    el("label", {}, emotionLabel(e), " ", el("input", { type: "number", step: "0.5", name: `w_${e}`, value: w, style: "width:5rem" }))));
   await loadSessions();
 }
 

@@ -2,6 +2,13 @@
 "use strict";
 const form = document.getElementById("upload-form"), statusEl = document.getElementById("status");
 
+// One result's caption: its error, or each face as its emotion icon, name and confidence.
+function caption(r) {
+  if (r.error) return el("figcaption", { class: "error" }, `${r.name}: ${r.error}`);
+  const faces = r.faces.flatMap((f, i) => [i ? ", " : "", emotionLabel(f.label), ` ${Math.round(f.confidence * 100)}%`]);
+  return el("figcaption", {}, `${r.name}: `, ...(faces.length ? faces : ["no face"]));
+}
+
 form.addEventListener("submit", async (event) => {
   event.preventDefault();
   statusEl.textContent = "Analysing…"; statusEl.classList.remove("error");
@@ -17,8 +24,7 @@ form.addEventListener("submit", async (event) => {
       el("a", { href: `/analytics?session_id=${out.session.id}` }, "analytics")] : [" · nothing was stored"]));
     document.getElementById("results").replaceChildren(...out.results.filter((r) => r.annotated || r.error).map((r) => el("figure", {},
       r.annotated ? el("img", { src: r.annotated, alt: r.name }) : "",
-      el("figcaption", { class: r.error ? "error" : "" }, r.error ? `${r.name}: ${r.error}` :
-        `${r.name}: ${r.faces.map((f) => `${f.emoji} ${f.label} ${Math.round(f.confidence * 100)}%`).join(", ") || "no face"}`))));
+      caption(r))));
   } catch (err) {
     statusEl.textContent = err.message; statusEl.classList.add("error");
   }
