@@ -47,3 +47,9 @@ def _imported_packages(package: str) -> dict[str, set[str]]:
 def test_no_package_imports_a_layer_above_it(package: str) -> None:
     wrong = {module: used & FORBIDDEN[package] for module, used in _imported_packages(package).items()}
     assert {m: sorted(u) for m, u in wrong.items() if u} == {}
+
+
+def test_only_the_command_line_reads_the_deployment_settings() -> None:
+    packages = sorted(p.name for p in ROOT.iterdir() if (p / "__init__.py").is_file() and p.name != "cli")
+    readers = [m for package in packages for m, used in _imported_packages(package).items() if "config" in used]
+    assert readers == []

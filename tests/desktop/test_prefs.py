@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-import pytest
 from tests.desktop.conftest import face_video
 
 from emolens.analytics import DEFAULT_WEIGHTS, OTHER_WEIGHT, confidence_score
@@ -23,13 +22,12 @@ SAVED = {
 
 
 def test_a_run_uses_the_saved_weights_and_crop_setting(
-    tmp_path: Path, db_file: Path, store: Store, analyzer, astronaut_bgr: np.ndarray, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, db_file: Path, store: Store, analyzer, astronaut_bgr: np.ndarray
 ) -> None:
-    monkeypatch.setenv("EMOLENS_DATA_DIR", str(tmp_path / "data"))
     store.set_setting("user", SAVED)
     video = face_video(tmp_path / "v.avi", astronaut_bgr, 10)
     options = LiveOptions(scenario="Exam", out_dir=tmp_path / "out", window=False)
-    summary = run_live(str(video), options, db=str(db_file), analyzer=analyzer)
+    summary = run_live(str(video), options, db=str(db_file), analyzer=analyzer, data_folder=tmp_path / "data")
     assert summary.observations == 10
     expected = confidence_score(summary.emotion_counts, SAVED["weights"], 0.0)
     assert summary.confidence_score == expected != confidence_score(summary.emotion_counts)

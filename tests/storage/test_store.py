@@ -204,12 +204,10 @@ def test_unreachable_database_says_what_to_do() -> None:
 
 
 def test_resolve_db_url(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    monkeypatch.delenv("EMOLENS_DB", raising=False)
-    monkeypatch.setenv("EMOLENS_DATA_DIR", str(tmp_path / "data"))
-    assert resolve_db_url(None) == f"sqlite:///{tmp_path / 'data' / 'emolens.db'}"
+    monkeypatch.setenv("EMOLENS_DB", "postgresql://from-the-environment/ignored")  # library code reads no env
+    assert resolve_db_url(None, tmp_path / "data") == f"sqlite:///{tmp_path / 'data' / 'emolens.db'}"
     assert (tmp_path / "data").is_dir()
-    monkeypatch.setenv("EMOLENS_DB", "postgresql://u:p@h/db")
-    assert resolve_db_url(None) == "postgresql+psycopg://u:p@h/db"
+    assert resolve_db_url("postgresql://u:p@h/db") == "postgresql+psycopg://u:p@h/db"
     assert resolve_db_url("sqlite:///x.db") == "sqlite:///x.db"
     assert resolve_db_url(str(tmp_path / "y.db")) == f"sqlite:///{tmp_path / 'y.db'}"
 

@@ -19,14 +19,18 @@ __all__ = ["command"]
 @click.option(
     "--frames",
     type=click.Path(file_okay=False, path_type=Path),
-    help="Folder with astronaut_640x480.png and astronaut4_640x480.png (default: ../shared/bench, else generated).",
+    help="Folder with astronaut_640x480.png and astronaut4_640x480.png "
+    "(default: $EMOLENS_BENCH_DIR, else ../shared/bench, else generated).",
 )
 @analyzer_options
 def command(
     as_json: bool, repeat: int, frames: Path | None, model: str | None, detector: str, min_face_score: float
 ) -> None:
     """Time the classifier (batch 1 and 64) and the pipeline per 640x480 frame with 1 and 4 faces."""
-    result = run_bench(build_analyzer(model, detector, min_face_score), repeat, frames)
+    from emolens.config import load_settings
+
+    frames_dir = load_settings(bench_dir=frames).bench_dir
+    result = run_bench(build_analyzer(model, detector, min_face_score), repeat, frames_dir)
     if as_json:
         click.echo(json.dumps(result, indent=2))
         return

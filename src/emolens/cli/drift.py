@@ -35,10 +35,11 @@ def _when(value: str | None, name: str) -> datetime | None:
 def _stored(
     db: str | None, since: str | None, until: str | None, session: str | None, source: str | None, labels: list[str]
 ) -> Measurements:
+    from emolens.config import load_settings
     from emolens.monitoring.sources import measure_observations
-    from emolens.storage import ObservationFilter, Store, resolve_db_url
+    from emolens.storage import ObservationFilter, Store
 
-    store = Store(resolve_db_url(db))
+    store = Store(load_settings(db=db).db_url())
     try:
         filters = ObservationFilter(
             session_id=session, source=source, since=_when(since, "--since"), until=_when(until, "--until")

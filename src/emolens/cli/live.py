@@ -85,6 +85,7 @@ def command(
 
     Keys: q quit and save, s screenshot, e export CSV, r reset statistics, SPACE pause and resume.
     """
+    from emolens.config import load_settings
     from emolens.desktop import LiveOptions, run_live
 
     options = LiveOptions(
@@ -96,13 +97,22 @@ def command(
         save_every=save_every,
         weights=_weights(weights),
     )
+    settings = load_settings(db=db)
     analyzer = build_analyzer(model, detector, min_face_score, smoothing=smoothing, small_faces=False)
     enrolled = attach_people(analyzer, db, people, missing_ok=True)
     if enrolled:
         click.echo(f"naming {enrolled} enrolled people", err=True)
     previous = signal.signal(signal.SIGTERM, _interrupt)
     try:
-        summary = run_live(source, options, db=db, analyzer=analyzer, notify=lambda line: click.echo(line, err=True))
+        summary = run_live(
+            source,
+            options,
+            db=settings.db,
+            analyzer=analyzer,
+            notify=lambda line: click.echo(line, err=True),
+            data_folder=settings.data_dir,
+            heartbeat_s=settings.heartbeat_s,
+        )
     finally:
         signal.signal(signal.SIGTERM, previous)
     click.echo(summary.to_text())

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from typing import Any
 
@@ -72,14 +71,16 @@ def attach_people(analyzer: Any, db: str | None, people: bool, missing_ok: bool 
     """
     from pathlib import Path
 
-    from emolens.storage import Store, data_dir, resolve_db_url
+    from emolens.config import load_settings
+    from emolens.storage import Store
 
-    default_absent = db is None and not os.environ.get("EMOLENS_DB") and not (data_dir() / "emolens.db").exists()
+    settings = load_settings(db=db)
+    default_absent = settings.db is None and not (settings.data_dir / "emolens.db").exists()
     if not people or default_absent:
         return 0
     from emolens.session.people import load_gallery
 
-    url = resolve_db_url(db)
+    url = settings.db_url()
     if url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).exists():
         if missing_ok:
             return 0

@@ -16,9 +16,10 @@ __all__ = ["command"]
 
 
 def _store(db: str | None) -> Store:
-    from emolens.storage import Store, resolve_db_url
+    from emolens.config import load_settings
+    from emolens.storage import Store
 
-    return Store(resolve_db_url(db))
+    return Store(load_settings(db=db).db_url())
 
 
 @click.group("people")
@@ -71,7 +72,7 @@ def list_people(as_json: bool, db: str | None) -> None:
 @db_option
 def remove(name: str, yes: bool, db: str | None) -> None:
     """Remove NAME, their face embeddings, every emotion record and face crop naming them."""
-    from emolens.storage import data_dir
+    from emolens.config import load_settings
     from emolens.storage.facefiles import remove_person_crops
 
     store = _store(db)
@@ -80,7 +81,7 @@ def remove(name: str, yes: bool, db: str | None) -> None:
         if not yes:
             click.confirm(f"remove {name} and their {record.observation_count} observation(s)?", abort=True)
         record = store.people.remove(name)
-        crops = remove_person_crops(data_dir(), record.name)
+        crops = remove_person_crops(load_settings().data_dir, record.name)
         store.purge_deleted()
     finally:
         store.close()

@@ -12,7 +12,7 @@ from emolens.desktop.prefs import with_saved_settings
 from emolens.desktop.viewer import LiveOptions, LiveViewer
 from emolens.errors import EmolensError
 from emolens.session import SessionRecorder, SessionSummary
-from emolens.storage import Heartbeat, Store, heartbeat_interval_s, resolve_db_url
+from emolens.storage import DEFAULT_HEARTBEAT_S, Heartbeat, Store, resolve_db_url
 from emolens.vision.io import VideoSource
 from emolens.vision.pipeline import Analyzer
 
@@ -41,8 +41,13 @@ def run_live(
     db: str | None = None,
     analyzer: Analyzer | None = None,
     notify: Callable[[str], None] = log.info,
+    data_folder: Path | None = None,
+    heartbeat_s: float = DEFAULT_HEARTBEAT_S,
 ) -> SessionSummary:
     """Run one live session over ``source`` (camera index, video file or URL), stored in ``db``; its summary.
+
+    Without ``db`` the records go to SQLite in ``data_folder`` (default: the user's data folder), as do face
+    crops the saved settings turn on; the viewer says it is alive every ``heartbeat_s`` seconds.
 
     Score weights and face-crop saving left unset in ``options`` follow the web app's saved settings.
     """
@@ -50,11 +55,11 @@ def run_live(
         check_display()
     video = VideoSource(source)
     analyzer = analyzer or Analyzer(small_faces=False)
-    store = Store(resolve_db_url(db))
+    store = Store(resolve_db_url(db, data_folder))
     heartbeat: Heartbeat | None = None
     try:
-        heartbeat = Heartbeat(store, "viewer", heartbeat_interval_s()).start()
-        options = with_saved_settings(options, store)
+        heartbeat = Heartbeat(store, "viewer", heartbeat_s).start()
+        options = with_saved_settings(options, store, data_folder)
         recorder = SessionRecorder.start(store, options.scenario, source="desktop")
         viewer = LiveViewer(analyzer, video, recorder, options, notify=notify, is_file=is_file_source(source))
         notify(f"session {recorder.session_id} ({options.scenario}); files go to {Path(viewer.folder)}")

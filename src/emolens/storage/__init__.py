@@ -6,13 +6,14 @@
 
 from __future__ import annotations
 
-from emolens.storage.owners import Heartbeat, heartbeat_interval_s
+from emolens.storage.owners import DEFAULT_HEARTBEAT_S, Heartbeat
 from emolens.storage.paths import data_dir, resolve_db_url
 from emolens.storage.people import EnrolledFace, PeopleRepository, PersonRecord, check_person_name
 from emolens.storage.records import SOURCES, ObservationFilter, ObservationIn, ObservationRecord, SessionRecord
 from emolens.storage.store import Store
 
 __all__ = [
+    "DEFAULT_HEARTBEAT_S",
     "SOURCES",
     "EnrolledFace",
     "Heartbeat",
@@ -25,6 +26,5 @@ __all__ = [
     "Store",
     "check_person_name",
     "data_dir",
-    "heartbeat_interval_s",
     "resolve_db_url",
 ]

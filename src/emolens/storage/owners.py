@@ -4,7 +4,6 @@ sessions of owners that stopped beating (kill -9, a power cut) at their last obs
 from __future__ import annotations
 
 import logging
-import math
 import os
 import socket
 import threading
@@ -22,27 +21,13 @@ from emolens.storage.tables import ObservationRow, OwnerRow, SessionRow
 if TYPE_CHECKING:
     from emolens.storage.store import Store
 
-__all__ = ["DEFAULT_HEARTBEAT_S", "MISSED_BEATS", "Heartbeat", "OwnerRepository", "heartbeat_interval_s"]
+__all__ = ["DEFAULT_HEARTBEAT_S", "MISSED_BEATS", "Heartbeat", "OwnerRepository"]
 
 log = logging.getLogger(__name__)
 OWNER_KINDS = ("server", "viewer")
 DEFAULT_HEARTBEAT_S = 5.0
 MISSED_BEATS = 6  # an owner silent for this many beats is gone: 30 s at the default beat
 LEGACY_IDLE = timedelta(hours=6)  # sessions from before owners existed: ended after this long without activity
-
-
-def heartbeat_interval_s() -> float:
-    """$EMOLENS_HEARTBEAT_S or 5 s: a shorter beat ends orphans sooner, at one small write per beat."""
-    text = os.environ.get("EMOLENS_HEARTBEAT_S", "").strip()
-    if not text:
-        return DEFAULT_HEARTBEAT_S
-    try:
-        value = float(text)
-    except ValueError:
-        value = math.nan
-    if not 0.05 <= value <= 3600:
-        raise StorageError(f"EMOLENS_HEARTBEAT_S must be seconds between 0.05 and 3600, got {text!r}")
-    return value
 
 
 class OwnerRepository:

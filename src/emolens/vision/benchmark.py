@@ -16,7 +16,9 @@ from emolens.types import FrameResult
 from emolens.vision.io import Frame, read_image
 from emolens.vision.pipeline import Analyzer
 
-__all__ = ["bench_frames", "run_bench", "time_call"]
+__all__ = ["DEFAULT_BENCH_DIR", "bench_frames", "run_bench", "time_call"]
+
+DEFAULT_BENCH_DIR = Path("../shared/bench")
 
 
 def time_call(fn: Callable[[], object], repeat: int, warmup: int = 5) -> np.ndarray:
@@ -32,12 +34,12 @@ def time_call(fn: Callable[[], object], repeat: int, warmup: int = 5) -> np.ndar
 
 
 def bench_frames(folder: Path | None = None) -> dict[str, np.ndarray]:
-    """The 640x480 benchmark frames: ../shared/bench's files when present, else built from skimage's astronaut."""
+    """The 640x480 benchmark frames: ``folder``'s files (default ../shared/bench) when present, else built from
+    skimage's astronaut."""
     names = {"1 face": "astronaut_640x480.png", "4 faces": "astronaut4_640x480.png"}
-    candidates = [folder] if folder else [Path(os.environ.get("EMOLENS_BENCH_DIR", "../shared/bench"))]
-    for root in candidates:
-        if root and all((root / n).is_file() for n in names.values()):
-            return {k: read_image(root / n) for k, n in names.items()}
+    root = folder or DEFAULT_BENCH_DIR
+    if all((root / n).is_file() for n in names.values()):
+        return {k: read_image(root / n) for k, n in names.items()}
     import cv2
     from skimage.data import astronaut
 

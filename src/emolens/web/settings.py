@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from emolens.errors import ConfigError
-from emolens.storage import data_dir, heartbeat_interval_s
+from emolens.storage import DEFAULT_HEARTBEAT_S, data_dir
 from emolens.web.security import LOOPBACK_HOSTS
 
 __all__ = ["WebSettings"]
@@ -22,7 +22,7 @@ class WebSettings:
     wait behind them; ``max_request_mp`` caps the pixels of all images of one request (decoding time);
     ``allowed_hosts`` are the Host names requests may carry ("*": any; guards against DNS rebinding);
     ``camera`` is the server-side source for the kiosk endpoints (a camera index or a video file);
-    ``heartbeat_s`` ($EMOLENS_HEARTBEAT_S) is how often the server tells others it is alive; six missed
+    ``heartbeat_s`` is how often the server tells others it is alive; six missed
     beats and any other server or viewer ends its open sessions.
     """
 
@@ -39,7 +39,7 @@ class WebSettings:
     data_folder: Path = field(default_factory=data_dir)
     detector: str = "mediapipe"
     model: str | None = None
-    heartbeat_s: float = field(default_factory=heartbeat_interval_s)
+    heartbeat_s: float = DEFAULT_HEARTBEAT_S
 
     def __post_init__(self) -> None:
         if self.max_image_mb <= 0 or self.max_video_mb <= 0:
