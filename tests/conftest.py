@@ -12,6 +12,7 @@ import pytest
 from skimage.data import astronaut
 
 from emolens.storage import Store
+from postgres_db import postgres_database
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -183,3 +184,12 @@ def write_y4m(path: Path, frames: list[np.ndarray], fps: int = 10) -> Path:
         for frame in frames:
             out.write(b"FRAME\n" + cv2.cvtColor(frame, cv2.COLOR_BGR2YUV_I420).tobytes())
     return path
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """The URL of an empty database on each backend (PostgreSQL: EMOLENS_TEST_POSTGRES_URL's server)."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'emolens.db'}"
+    else:
+        yield from postgres_database()

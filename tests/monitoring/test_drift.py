@@ -4,7 +4,6 @@ at the strength docs/monitoring.md documents, and unshifted held-out faces raise
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import cv2
@@ -28,7 +27,6 @@ from emolens.monitoring.features import CROP_FEATURES
 from emolens.monitoring.profile import profile_path
 from emolens.monitoring.shifts import SHIFTS, skew_mix
 from emolens.types import EMOTIONS
-from postgres_db import postgres_database
 
 FACES = 150
 LABELS = [e.value for e in EMOTIONS]
@@ -169,15 +167,6 @@ def test_cli_exits_3_with_a_report_on_drift_and_0_without(
 
     assert read_drift_report(tmp_path / "dark-report" / "report.json") is True
     assert read_drift_report(tmp_path / "plain-report" / "report.json") is False
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """An empty database on each backend (PostgreSQL when EMOLENS_TEST_POSTGRES_URL is set)."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'obs.db'}"
-    else:
-        yield from postgres_database()
 
 
 def test_cli_stored_observations_test_the_prediction_mix(db_url: str, tmp_path: Path) -> None:

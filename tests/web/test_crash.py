@@ -11,7 +11,6 @@ import struct
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 
@@ -22,7 +21,6 @@ import pytest
 from websockets.sync.client import connect
 
 from live_server import _free_port, _wait
-from postgres_db import postgres_database
 
 HEARTBEAT_S = "0.5"  # six missed beats, 3 s, and the server is gone
 FLUSH_EVERY_S = 1.0  # web/live.py stores observations once a second
@@ -39,14 +37,6 @@ def _spawn(folder: Path, db_url: str) -> tuple[subprocess.Popen[bytes], str]:
     url = f"http://127.0.0.1:{port}"
     _wait(url, process, folder / "server.log")
     return process, url
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'crash.db'}"
-        return
-    yield from postgres_database()
 
 
 def _record_until_killed(
