@@ -121,7 +121,7 @@ def main() -> None:
     parser.add_argument("--fer2013", type=Path, default=Path(__file__).resolve().parents[2] / "shared/data/fer2013")
     parser.add_argument("--strangers", type=int, default=300)
     args = parser.parse_args()
-    analyzer = Analyzer(small_faces=False)
+    analyzer = Analyzer(small_faces="never")
     trials = pair_trials(analyzer)
     analyzer.gallery = Gallery(trials.pop("enrolled").items())
     genuine, impostor = np.array(trials["genuine"]), np.array(trials["impostor"])
@@ -140,7 +140,9 @@ def main() -> None:
         "fer2013_strangers": len(strangers),
         "fer2013_strangers_named": int((strangers <= t).sum()),
         "fer2013_stranger_distance_min": round(float(strangers.min()), 3) if len(strangers) else None,
-        **costs(Analyzer(small_faces=False), Analyzer(small_faces=False, gallery=analyzer.gallery, refresh_every=30)),
+        **costs(
+            Analyzer(small_faces="never"), Analyzer(small_faces="never", gallery=analyzer.gallery, refresh_every=30)
+        ),
     }
     print(json.dumps(report, indent=1))
 

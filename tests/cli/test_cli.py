@@ -13,6 +13,7 @@ import cv2
 import numpy as np
 import pytest
 from click.testing import CliRunner
+from tests.conftest import face_grid
 
 from emolens.cli.main import cli
 from emolens.session import COLUMNS
@@ -54,6 +55,17 @@ def test_predict_reports_bad_images_and_keeps_going(tmp_path: Path, photo: Path)
     assert "faces" in images[0] and "not an image" in images[1]["error"]
     code, _, stderr = run("predict", str(bad))
     assert code == 2 and "not an image" in stderr and "Traceback" not in stderr
+
+
+def test_predict_scans_tiles_for_a_group_of_small_faces(tmp_path: Path, astronaut_bgr: np.ndarray) -> None:
+    group = tmp_path / "group.png"
+    cv2.imwrite(str(group), face_grid(astronaut_bgr, 4, 3, tile_px=160))  # 640x480, faces ~30 px wide
+    found = {}
+    for mode in ("auto", "never"):
+        code, stdout, _ = run("predict", str(group), "--json", "--small-faces", mode)
+        assert code == 0
+        found[mode] = len(json.loads(stdout)["images"][0]["faces"])
+    assert found["auto"] == 12 and found["never"] < 12
 
 
 def test_video_writes_csv_jsonl_and_annotated_video(tmp_path: Path, moving_face_video: Path) -> None:

@@ -7,8 +7,9 @@ import numpy as np
 import pytest
 from tests.conftest import face_grid
 
+from emolens.types import BBox, Face
 from emolens.vision.align import align_faces, alignment_matrix
-from emolens.vision.detect import HaarDetector, MediaPipeDetector, make_detector
+from emolens.vision.detect import HaarDetector, MediaPipeDetector, _may_miss_small_faces, make_detector
 
 
 @pytest.fixture(scope="module")
@@ -47,6 +48,29 @@ def test_tiling_finds_faces_too_small_for_one_pass(astronaut_bgr: np.ndarray) ->
     one_pass = len(MediaPipeDetector().detect(grid))
     tiled = len(MediaPipeDetector(tile_px=320).detect(grid))
     assert one_pass < 12 and tiled == 12
+
+
+def test_auto_tiling_keeps_the_small_face_recall(astronaut_bgr: np.ndarray) -> None:
+    grid = face_grid(astronaut_bgr, 4, 3, tile_px=160)  # every face under a tenth of the side: tiles run
+    assert len(MediaPipeDetector(tile_px=320, tiles="auto").detect(grid)) == 12
+
+
+def test_auto_tiling_skips_tiles_only_when_every_face_is_well_above_the_limit() -> None:
+    def face(width: float) -> Face:
+        return Face(BBox(10, 10, 10 + width, 10 + width), np.zeros((4, 2), np.float32), 0.9)
+
+    assert _may_miss_small_faces([], 640, 480)
+    assert _may_miss_small_faces([face(200), face(50)], 640, 480)  # 50 < 64 px, a tenth of 640
+    assert not _may_miss_small_faces([face(80)], 640, 480)
+    assert _may_miss_small_faces([face(80)], 1280, 720)
+
+
+def test_auto_tiling_finds_what_always_finds_on_a_portrait(astronaut_bgr: np.ndarray) -> None:
+    portrait = face_grid(astronaut_bgr, 1, 1, tile_px=480)
+    auto = MediaPipeDetector(tile_px=320, tiles="auto").detect(portrait)
+    always = MediaPipeDetector(tile_px=320).detect(portrait)
+    assert len(auto) == len(always) == 1
+    assert auto[0].bbox.iou(always[0].bbox) > 0.9
 
 
 def test_haar_is_a_real_second_opinion(astronaut_bgr: np.ndarray) -> None:

@@ -98,7 +98,7 @@ def command(
         weights=_weights(weights),
     )
     settings = load_settings(db=db)
-    analyzer = build_analyzer(model, detector, min_face_score, smoothing=smoothing, small_faces=False)
+    analyzer = build_analyzer(model, detector, min_face_score, smoothing=smoothing, small_faces="never")
     enrolled = attach_people(analyzer, db, people, missing_ok=True)
     if enrolled:
         click.echo(f"naming {enrolled} enrolled people", err=True)

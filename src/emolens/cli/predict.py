@@ -63,12 +63,21 @@ def _out_path(out: Path, image: Path, several: bool) -> Path:
 @click.option(
     "--out", type=click.Path(path_type=Path), help="Annotated image (a folder when several images are given)."
 )
+@click.option(
+    "--small-faces",
+    type=click.Choice(["auto", "always", "never"]),
+    default="auto",
+    show_default=True,
+    help="Also scan 320 px tiles for faces under a tenth of the image's side: auto does it only when the "
+    "first pass found no face or a small one; always finds small faces beside a large one, at 3-4x the time.",
+)
 @analyzer_options
 @people_options
 def command(
     images: tuple[str, ...],
     as_json: bool,
     out: Path | None,
+    small_faces: str,
     model: str | None,
     detector: str,
     min_face_score: float,
@@ -76,7 +85,7 @@ def command(
     people: bool,
 ) -> None:
     """Detect faces in IMAGES (files or folders) and print each face's emotion, confidence and person."""
-    analyzer = build_analyzer(model, detector, min_face_score)
+    analyzer = build_analyzer(model, detector, min_face_score, small_faces=small_faces)
     attach_people(analyzer, db, people)
     paths = _expand(images)
     _check_out(out, len(paths) > 1)

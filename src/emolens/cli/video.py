@@ -44,7 +44,9 @@ def command(
     """Analyse SOURCE: a video file, a camera index (0) or an RTSP/HTTP URL."""
     if csv_path and jsonl_path:
         raise click.UsageError("choose one of --csv and --jsonl")
-    analyzer = build_analyzer(model, detector, min_face_score, smoothing=smoothing, small_faces_in_streams=small_faces)
+    analyzer = build_analyzer(
+        model, detector, min_face_score, smoothing=smoothing, small_faces="never", small_faces_in_streams=small_faces
+    )
     attach_people(analyzer, db, people)
     video = VideoSource(source, every=every)
     total = (video.frame_count + every - 1) // every if video.frame_count else None

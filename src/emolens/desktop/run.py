@@ -54,7 +54,7 @@ def run_live(
     if options.window:
         check_display()
     video = VideoSource(source)
-    analyzer = analyzer or Analyzer(small_faces=False)
+    analyzer = analyzer or Analyzer(small_faces="never")
     store = Store(resolve_db_url(db, data_folder))
     heartbeat: Heartbeat | None = None
     try:

@@ -7,7 +7,7 @@ import logging
 import os
 import sys
 from collections.abc import Iterator
-from typing import Protocol
+from typing import Literal, Protocol
 
 import cv2
 import numpy as np
@@ -16,13 +16,20 @@ from emolens.errors import ConfigError, ModelLoadError
 from emolens.types import BBox, Face
 from emolens.vision.io import check_size
 
-__all__ = ["DETECTORS", "FaceDetector", "HaarDetector", "MediaPipeDetector", "make_detector", "nms"]
+__all__ = ["DETECTORS", "FaceDetector", "HaarDetector", "MediaPipeDetector", "TileScan", "make_detector", "nms"]
 
 log = logging.getLogger(__name__)
 
 # Landmark order shared by every detector: right eye, left eye (the subject's, so the right eye is on
 # the image's left), nose tip, mouth centre.
 LANDMARK_NAMES = ("right_eye", "left_eye", "nose_tip", "mouth_center")
+
+# When tiles are scanned: "always", or "auto": only when the full-frame pass may have missed a face.
+TileScan = Literal["auto", "always"]
+
+# The full-range BlazeFace finds faces down to about a tenth of the image's longer side (it sees a 192 px
+# copy); smaller ones need the tiles.
+FULL_FRAME_MIN_FACE = 0.1
 
 
 class FaceDetector(Protocol):
@@ -73,18 +80,29 @@ def _native_stderr_silenced() -> Iterator[None]:
         os.close(devnull)
 
 
+def _may_miss_small_faces(faces: list[Face], width: int, height: int) -> bool:
+    """Whether a full-frame pass that found ``faces`` may have missed faces below its size limit."""
+    limit = FULL_FRAME_MIN_FACE * max(width, height)
+    return not faces or min(f.bbox.width for f in faces) < limit
+
+
 class MediaPipeDetector:
     """BlazeFace from the MediaPipe wheel (offline).
 
     ``full_range`` uses the 192 px full-range model, which finds faces down to about a tenth of the
     image's longer side; the short-range model is faster but meant for faces close to a webcam.
     ``tile_px`` also scans overlapping square tiles of that size, finding faces down to ~20 px at a
-    cost of one more pass per tile (a 640x480 image with 320 px tiles: 6 more passes).
+    cost of one more pass per tile (a 640x480 image with 320 px tiles: 6 more passes). ``tiles`` says when:
+    "always", or "auto": only when the full-frame pass found no face or a face near its size limit (a
+    tenth of the longer side), where smaller faces it cannot see are likely; an image whose faces are all
+    well above that limit (a portrait, a selfie, a webcam) takes one pass.
     """
 
     name = "mediapipe"
 
-    def __init__(self, min_score: float = 0.5, full_range: bool = True, tile_px: int | None = None):
+    def __init__(
+        self, min_score: float = 0.5, full_range: bool = True, tile_px: int | None = None, tiles: TileScan = "always"
+    ):
         try:
             from mediapipe.python.solutions.face_detection import FaceDetection
         except ImportError as exc:  # pragma: no cover - mediapipe is a dependency
@@ -93,6 +111,7 @@ class MediaPipeDetector:
             self._model = FaceDetection(model_selection=1 if full_range else 0, min_detection_confidence=min_score)
             self._model.process(np.zeros((64, 64, 3), np.uint8))
         self.tile_px = tile_px
+        self.tiles = tiles
 
     def _detect_rgb(self, rgb: np.ndarray, offset_xy: tuple[int, int] = (0, 0)) -> list[Face]:
         height, width = rgb.shape[:2]
@@ -117,7 +136,7 @@ class MediaPipeDetector:
         check_size(image.shape[1], image.shape[0], f"an image of shape {image.shape}", max_pixels=image.size)
         rgb = cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
         faces = self._detect_rgb(rgb)
-        if self.tile_px:
+        if self.tile_px and (self.tiles == "always" or _may_miss_small_faces(faces, rgb.shape[1], rgb.shape[0])):
             for x, y in _tile_origins(rgb.shape[1], rgb.shape[0], self.tile_px):
                 tile = np.ascontiguousarray(rgb[y : y + self.tile_px, x : x + self.tile_px])
                 faces += self._detect_rgb(tile, (x, y))

@@ -6,6 +6,7 @@ import logging
 import os
 from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import Literal
 
 import numpy as np
 
@@ -18,7 +19,10 @@ from emolens.vision.io import MAX_PIXELS, Frame, ImageInput, VideoSource, check_
 from emolens.vision.recognize import DlibRecognizer, FaceRecognizer, Gallery, Match, check_enrolment_faces
 from emolens.vision.track import Track, Tracker
 
-__all__ = ["Analyzer"]
+__all__ = ["Analyzer", "SmallFaces"]
+
+# When still images also scan tiles for faces too small for the full-frame pass (see MediaPipeDetector).
+SmallFaces = Literal["never", "auto", "always"]
 
 log = logging.getLogger(__name__)
 
@@ -30,9 +34,10 @@ class Analyzer:
     >>> [(f.label, f.confidence) for f in faces]          # doctest: +SKIP
 
     ``detector`` is a FaceDetector or a name ("mediapipe", "haar"); ``model`` a path to an .onnx model
-    with its card, or a classifier; ``small_faces`` makes still images also scan 320 px tiles for faces
-    down to ~20 px (several detector passes instead of one), and ``small_faces_in_streams`` does the
-    same for every frame of a stream (about 7x the detection time of a VGA frame); ``smoothing`` is the
+    with its card, or a classifier; ``small_faces`` says when still images also scan 320 px tiles for faces
+    down to ~20 px (several detector passes instead of one): "auto" only when the full-frame pass found no
+    face or a face near its size limit, "always", or "never"; ``small_faces_in_streams`` scans them on
+    every frame of a stream (about 7x the detection time of a VGA frame); ``smoothing`` is the
     tracker's weight of the past in streams.
 
     With a ``gallery`` of enrolled people, every prediction names its person (``None`` when unknown),
@@ -46,7 +51,7 @@ class Analyzer:
         detector: FaceDetector | str = "mediapipe",
         model: EmotionClassifier | str | os.PathLike[str] | None = None,
         min_face_score: float = 0.5,
-        small_faces: bool = True,
+        small_faces: SmallFaces = "auto",
         small_faces_in_streams: bool = False,
         smoothing: float = 0.6,
         max_pixels: int = MAX_PIXELS,
@@ -59,10 +64,17 @@ class Analyzer:
             options: dict[str, object] = {"min_score": min_face_score} if detector == "mediapipe" else {}
             detector = make_detector(detector, **options)
         self.detector = detector
-        wants_tiles = detector.name == "mediapipe" and (small_faces or small_faces_in_streams)
-        tiled = MediaPipeDetector(min_face_score, tile_px=320) if wants_tiles else None
-        self._still_detector = tiled if tiled and small_faces else detector
-        self._stream_detector = tiled if tiled and small_faces_in_streams else detector
+        if small_faces not in ("never", "auto", "always"):
+            raise ConfigError(f"small_faces must be 'never', 'auto' or 'always', got {small_faces!r}")
+        tiled = detector.name == "mediapipe"
+        self._still_detector = (
+            MediaPipeDetector(min_face_score, tile_px=320, tiles=small_faces)
+            if tiled and small_faces != "never"
+            else detector
+        )
+        self._stream_detector = (
+            MediaPipeDetector(min_face_score, tile_px=320) if tiled and small_faces_in_streams else detector
+        )
         self.classifier: EmotionClassifier = (
             OnnxClassifier(model, threads=threads) if model is None or isinstance(model, str | os.PathLike) else model
         )

@@ -28,7 +28,7 @@ from emolens.errors import (
 )
 from emolens.session.people import load_gallery
 from emolens.storage import Heartbeat, Store
-from emolens.vision.pipeline import Analyzer
+from emolens.vision.pipeline import Analyzer, SmallFaces
 from emolens.vision.recognize import DlibRecognizer
 from emolens.web import kiosk, live
 from emolens.web.limits import BodyLimitMiddleware, body_limits
@@ -88,14 +88,14 @@ def create_app(settings: WebSettings) -> FastAPI:
         recognizer = DlibRecognizer()
         gallery = load_gallery(store, recognizer)
 
-        def analyzer(small_faces: bool) -> Analyzer:
+        def analyzer(small_faces: SmallFaces) -> Analyzer:
             detector, model = settings.detector, settings.model
             return Analyzer(detector, model, small_faces=small_faces, gallery=gallery, recognizer=recognizer)
 
         # live frames take the stream path; stills (uploads, /api/analyze, enrolment) also scan tiles, as
         # `emolens predict` does, so every way in finds the same faces
-        pool = AnalyzerPool(settings.workers, lambda: analyzer(small_faces=False))
-        upload_pool = AnalyzerPool(settings.upload_workers, lambda: analyzer(small_faces=True))
+        pool = AnalyzerPool(settings.workers, lambda: analyzer(small_faces="never"))
+        upload_pool = AnalyzerPool(settings.upload_workers, lambda: analyzer(small_faces="auto"))
         heartbeat = Heartbeat(store, "server", settings.heartbeat_s).start()
         app.state.emolens = AppState(
             settings, store, pool, gallery=gallery, recognizer=recognizer, upload_pool=upload_pool

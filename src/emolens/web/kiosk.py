@@ -146,7 +146,7 @@ def _start(state: AppState, camera: str) -> Kiosk:
     analyzer = Analyzer(
         state.settings.detector,
         state.settings.model,
-        small_faces=False,
+        small_faces="never",
         gallery=state.gallery,
         recognizer=state.recognizer,
     )
