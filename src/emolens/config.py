@@ -38,8 +38,9 @@ class Settings(BaseSettings):
     server or viewer says it is alive; ``log_level``: the web server's log level; ``bench_dir``: the
     benchmark frames of ``emolens bench`` (default: ../shared/bench). Drift monitoring of the live sessions,
     the kiosk and the desktop viewer: ``drift_monitoring`` turns it on or off, ``drift_window`` faces are tested
-    every ``drift_check_every`` new ones, one analysed frame in ``drift_every`` is measured, and ``drift_hook``
-    (a command, or an http URL on this machine) is told of each drift event.
+    every ``drift_check_every`` new ones, one analysed frame in ``drift_every`` is measured, against
+    ``drift_profile`` (default: the model's own profile), and ``drift_hook`` (a command, or an http URL on
+    this machine) is told of each drift event.
     """
 
     model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, env_ignore_empty=True, extra="forbid", frozen=True)
@@ -56,8 +57,9 @@ class Settings(BaseSettings):
     drift_check_every: int = Field(default=100, ge=1, le=100_000)
     drift_every: int = Field(default=2, ge=1, le=1000)
     drift_hook: str | None = None
+    drift_profile: Path | None = None
 
-    @field_validator("data_dir", "bench_dir", mode="after")
+    @field_validator("data_dir", "bench_dir", "drift_profile", mode="after")
     @classmethod
     def _expand_user(cls, value: Path | None) -> Path | None:
         return value.expanduser() if value else None
@@ -87,6 +89,13 @@ class Settings(BaseSettings):
             DriftHook.parse(value)  # a ConfigError is a ValueError: pydantic reports it under the variable's name
         return value
 
+    @field_validator("drift_profile", mode="after")
+    @classmethod
+    def _existing_profile(cls, value: Path | None) -> Path | None:
+        if value is not None and not value.is_file():
+            raise ValueError("no such file: make one with `emolens drift clip.mp4 --save-profile FILE`")
+        return value
+
     @field_validator("log_level", mode="before")
     @classmethod
     def _lower_level(cls, value: Any) -> Any:
@@ -104,7 +113,7 @@ class Settings(BaseSettings):
         from emolens.monitoring.watch import WatchOptions
 
         hook = DriftHook.parse(self.drift_hook) if self.drift_hook else None
-        return WatchOptions(self.drift_window, self.drift_check_every, self.drift_every, hook)
+        return WatchOptions(self.drift_window, self.drift_check_every, self.drift_every, hook, self.drift_profile)
 
     def token(self) -> str | None:
         """The API token in clear, for the web app; None when unset."""

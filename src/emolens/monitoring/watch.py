@@ -17,6 +17,7 @@ import threading
 from collections import deque
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -42,12 +43,15 @@ ALIGNED_AWAY = ("roll_deg", "eye_distance", "eyes_x", "eyes_y")
 class WatchOptions:
     """``window`` faces tested every ``check_every`` new ones; one analysed frame in ``every`` is measured
     (measuring costs about a classification more per face: a larger ``every`` costs less and fills the window
-    more slowly); ``hook`` is told of each alarm."""
+    more slowly); ``hook`` is told of each alarm; ``profile`` is the reference (default: the model's own, from its
+    validation crops; a profile of the deployed camera's frames, made by `emolens drift clip.mp4 --save-profile`,
+    keeps camera traits such as a softer image from alarming)."""
 
     window: int = 300
     check_every: int = 100
     every: int = 2
     hook: DriftHook | None = None
+    profile: Path | None = None
 
 
 def alarm_features(report: DriftReport) -> list[dict[str, Any]]:
@@ -74,7 +78,7 @@ class DriftWatch:
     def __init__(self, store: Store, source: str, options: WatchOptions | None = None, model: str | None = None):
         self.options = options or WatchOptions()
         self.store, self.source = store, source
-        self.profile = Profile.load(profile_path(model))
+        self.profile = Profile.load(self.options.profile or profile_path(model))
         self.reader = FeatureReader(model)
         self.finder = LandmarkFinder()
         self.monitor = RollingMonitor(self.profile, self.options.window, self.options.check_every)
