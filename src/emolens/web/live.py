@@ -50,7 +50,7 @@ class LiveRun:
         self.tracker: Tracker | None = None
         self.counts: Counter[str] = Counter({label: 0 for label in analyzer_labels})
         self.frames, self.started = 0, time.monotonic()
-        self.alarm_seen = state.watch.last_event.id if state.watch and state.watch.last_event else 0
+        self.alarm_seen = state.watch.last_event if state.watch else None  # banners show later alarms only
 
     @property
     def session_id(self) -> str:
@@ -110,9 +110,9 @@ class LiveRun:
     def drift_banner(self) -> dict[str, Any] | None:
         """A "drift" message once per alarm of the live monitor raised since this session started, else None."""
         event = self.state.watch.last_event if self.state.watch else None
-        if event is None or event.id <= self.alarm_seen:
+        if event is None or event is self.alarm_seen:  # not by id: SQLite reuses the ids of deleted rows
             return None
-        self.alarm_seen = event.id
+        self.alarm_seen = event
         names = ", ".join(f["feature"] for f in event.features)
         return {
             "type": "drift",
