@@ -194,9 +194,13 @@ def test_a_darkened_stream_raises_one_drift_event_and_an_unshifted_one_none(
     assert rows[-1]["session_id"] == session_id and json.loads(rows[-1]["features"]) == event["features"]
     lines = client.get("/api/monitoring/events/export", params={"format": "jsonl"}).text.splitlines()
     assert [json.loads(line)["id"] for line in lines] == [int(r["id"]) for r in rows]
+    paths = client.get("/openapi.json").json()["paths"]
+    for path, model in (("/api/monitoring", "MonitoringOut"), ("/api/monitoring/events", "DriftEventOut")):
+        assert model in json.dumps(paths[path]["get"]["responses"]["200"]), path
 
     assert client.delete(f"/api/sessions/{session_id}").status_code == 204
-    assert client.get("/api/monitoring/events").json() == []  # the session took its event with it
+    assert client.get("/api/monitoring/events").json() == []  # the session took its events with it
+    assert client.get("/api/monitoring").json()["last_event"] is None
 
 
 def test_monitoring_page_lists_the_event_and_the_live_page_shows_the_banner(

@@ -190,4 +190,4 @@ class MonitoringOut(BaseModel):
     prediction_mix: list[MixSliceOut]
     reference_mix: dict[str, float]
     mix_level: str | None
-    last_event: DriftEventOut | None
+    last_event: DriftEventOut | None = Field(description="the newest stored drift event, of any source")

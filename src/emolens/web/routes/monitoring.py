@@ -36,7 +36,8 @@ def monitoring(state: StateDep) -> MonitoringOut:
         )  # fmt: skip
     recent, report, verdict = watch.snapshot()
     summary = window_summary(watch.profile, recent, report, verdict)
-    last = watch.last_event.to_dict() if watch.last_event else None
+    stored = state.store.drift_events.list(1)  # from the database: a deleted session's event is gone
+    last = stored[0].to_dict() if stored else None
     options = watch.options
     return MonitoringOut.model_validate(
         {**summary, "enabled": True, "window": options.window, "check_every": options.check_every, "last_event": last}
