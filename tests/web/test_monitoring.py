@@ -194,6 +194,10 @@ def test_a_darkened_stream_raises_one_drift_event_and_an_unshifted_one_none(
     assert rows[-1]["session_id"] == session_id and json.loads(rows[-1]["features"]) == event["features"]
     lines = client.get("/api/monitoring/events/export", params={"format": "jsonl"}).text.splitlines()
     assert [json.loads(line)["id"] for line in lines] == [int(r["id"]) for r in rows]
+    page = client.get("/monitoring").text
+    assert 'href="/monitoring" class="on"' in page and "/static/monitoring.js" in page and "https://" not in page
+    assert 'href="/monitoring"' in client.get("/analytics").text  # in every page's navigation
+    assert client.get("/static/monitoring.js").status_code == 200
     paths = client.get("/openapi.json").json()["paths"]
     for path, model in (("/api/monitoring", "MonitoringOut"), ("/api/monitoring/events", "DriftEventOut")):
         assert model in json.dumps(paths[path]["get"]["responses"]["200"]), path
@@ -207,7 +211,7 @@ def test_monitoring_page_lists_the_event_and_the_live_page_shows_the_banner(
     watched: tuple[Server, Path], plain_frames: list[np.ndarray], dark_frames: list[np.ndarray], tmp_path: Path
 ) -> None:
     """Unshifted faces re-arm the monitor; then a browser whose camera sees dark faces gets the banner."""
-    from tests.web.test_browser import CHROMIUM, FLAGS
+    from tests.web.test_browser import CHROMIUM, FLAGS, _shot
 
     if not Path(CHROMIUM).exists():
         pytest.skip("browser tests need Debian's chromium (apt-get install chromium)")
@@ -228,6 +232,7 @@ def test_monitoring_page_lists_the_event_and_the_live_page_shows_the_banner(
         text = page.inner_text('[data-testid="drift-banner"]')
         assert "Drift" in text and any(name in text for name in ("brightness", "contrast", "sharpness"))
         assert page.get_attribute('[data-testid="drift-link"]', "href") == "/monitoring"
+        _shot(page, "live-drift-banner")
         page.click('[data-testid="stop"]')
         page.wait_for_selector('[data-testid="summary"]:not([hidden])', timeout=30_000)
         page.click('[data-testid="drift-link"]')
@@ -236,4 +241,5 @@ def test_monitoring_page_lists_the_event_and_the_live_page_shows_the_banner(
         assert "live" in row and "psi" in row
         assert page.locator('[data-testid="feature-brightness"] svg polyline').count() == 1
         assert "Monitoring" in page.inner_text("nav")
+        _shot(page, "monitoring")
         browser.close()
