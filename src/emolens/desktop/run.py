@@ -65,7 +65,7 @@ def run_live(
         options = with_saved_settings(options, store, data_folder)
         recorder = SessionRecorder.start(store, options.scenario, source="desktop")
         model = getattr(analyzer.classifier, "path", None)
-        watch = DriftWatch(store, "desktop", monitoring, model and str(model)) if monitoring else None
+        watch = DriftWatch(store, "desktop", monitoring, str(model) if model else None) if monitoring else None
         viewer = LiveViewer(
             analyzer, video, recorder, options, notify=notify, is_file=is_file_source(source), watch=watch
         )

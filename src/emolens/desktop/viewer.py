@@ -157,22 +157,21 @@ class LiveViewer:
             stats.add(time_s, result.predictions)
         self.recorder.add(result.predictions, when)
         if self.watch is not None:
-            self._watch(frame, result, when)
+            self._watch(self.watch, frame, result, when)
         if self.crops:
             self._note_files("face crops", self.crops.offer(frame.image, result.predictions, when))
         now = self._last_frame_s = time.monotonic()
         self.fps.tick(now)
         self._shown = (frame.image, result)
 
-    def _watch(self, frame: Frame, result: FrameResult, when: datetime) -> None:
+    def _watch(self, watch: DriftWatch, frame: Frame, result: FrameResult, when: datetime) -> None:
         """Feed the drift monitor; an alarm is announced once and bannered until a check comes back ok."""
-        assert self.watch is not None
-        event = self.watch.observe(frame.image, [p.face for p in result.predictions], self.recorder.session_id, when)
+        event = watch.observe(frame.image, [p.face for p in result.predictions], self.recorder.session_id, when)
         if event is not None:
             names = ", ".join(f["feature"] for f in event.features)
             self.drift_banner = f"input drift ({event.verdict}): {names}"
             self.notify(f"{self.drift_banner}; see the web app's Monitoring page")
-        elif self.watch.monitor.verdict == "ok":
+        elif watch.monitor.verdict == "ok":
             self.drift_banner = None
 
     def _wait_ms(self) -> int:
