@@ -63,6 +63,11 @@ def _weights(text: str | None) -> dict[str, float] | None:
     help="Confidence-score weights, e.g. happy=2,neutral=2,sad=-1,angry=-2 (others -2); "
     "default: the web app's saved weights.",
 )
+@click.option(
+    "--drift-hook",
+    help="A command (event JSON on stdin) or an http://127.0.0.1 URL (event JSON POSTed) run on each drift "
+    "event; env EMOLENS_DRIFT_HOOK.",
+)
 @analyzer_options
 @people_options
 def command(
@@ -80,6 +85,7 @@ def command(
     min_face_score: float,
     db: str | None,
     people: bool,
+    drift_hook: str | None,
 ) -> None:
     """Watch SOURCE live: face boxes, emotions, statistics, a 10 s trend and FPS, stored for the web app.
 
@@ -97,7 +103,7 @@ def command(
         save_every=save_every,
         weights=_weights(weights),
     )
-    settings = load_settings(db=db)
+    settings = load_settings(db=db, drift_hook=drift_hook)
     analyzer = build_analyzer(model, detector, min_face_score, smoothing=smoothing, small_faces="never")
     enrolled = attach_people(analyzer, db, people, missing_ok=True)
     if enrolled:
@@ -112,6 +118,7 @@ def command(
             notify=lambda line: click.echo(line, err=True),
             data_folder=settings.data_dir,
             heartbeat_s=settings.heartbeat_s,
+            monitoring=settings.watch_options(),
         )
     finally:
         signal.signal(signal.SIGTERM, previous)

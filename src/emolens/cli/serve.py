@@ -33,6 +33,11 @@ log = logging.getLogger(__name__)
     help="Also answer requests that name this host (repeatable; '*': any); env EMOLENS_ALLOWED_HOSTS=a,b. "
     "The bound address (127.0.0.1, localhost, ::1 for loopback) is always allowed.",
 )
+@click.option(
+    "--drift-hook",
+    help="A command (event JSON on stdin) or an http://127.0.0.1 URL (event JSON POSTed) run on each drift "
+    "event of the live sessions and the kiosk; env EMOLENS_DRIFT_HOOK.",
+)
 def command(
     host: str,
     port: int,
@@ -42,6 +47,7 @@ def command(
     camera: str | None,
     model: str | None,
     allowed_host: tuple[str, ...],
+    drift_hook: str | None,
 ) -> None:
     """Start the web app; open http://HOST:PORT/ in a browser."""
     from emolens.config import load_settings
@@ -50,7 +56,7 @@ def command(
     from emolens.web.security import LOOPBACK_HOSTS, bound_hosts
 
     options: dict[str, Any] = {"workers": workers} if workers else {}
-    deployment = load_settings(db=db, api_token=api_token)
+    deployment = load_settings(db=db, api_token=api_token, drift_hook=drift_hook)
     try:
         settings = WebSettings(
             db_url=deployment.db_url(),
@@ -60,6 +66,7 @@ def command(
             allowed_hosts=bound_hosts(host, [*allowed_host, *deployment.allowed_hosts]),
             data_folder=deployment.data_dir,
             heartbeat_s=deployment.heartbeat_s,
+            monitoring=deployment.watch_options(),
             **options,
         )
     except ValueError as exc:

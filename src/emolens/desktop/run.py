@@ -11,6 +11,7 @@ from pathlib import Path
 from emolens.desktop.prefs import with_saved_settings
 from emolens.desktop.viewer import LiveOptions, LiveViewer
 from emolens.errors import EmolensError
+from emolens.monitoring.watch import DriftWatch, WatchOptions
 from emolens.session import SessionRecorder, SessionSummary
 from emolens.storage import DEFAULT_HEARTBEAT_S, Heartbeat, Store, resolve_db_url
 from emolens.vision.io import VideoSource
@@ -43,6 +44,7 @@ def run_live(
     notify: Callable[[str], None] = log.info,
     data_folder: Path | None = None,
     heartbeat_s: float = DEFAULT_HEARTBEAT_S,
+    monitoring: WatchOptions | None = None,
 ) -> SessionSummary:
     """Run one live session over ``source`` (camera index, video file or URL), stored in ``db``; its summary.
 
@@ -50,6 +52,7 @@ def run_live(
     crops the saved settings turn on; the viewer says it is alive every ``heartbeat_s`` seconds.
 
     Score weights and face-crop saving left unset in ``options`` follow the web app's saved settings.
+    ``monitoring`` turns on the drift monitor (source "desktop"; its events are stored with the session).
     """
     if options.window:
         check_display()
@@ -61,7 +64,11 @@ def run_live(
         heartbeat = Heartbeat(store, "viewer", heartbeat_s).start()
         options = with_saved_settings(options, store, data_folder)
         recorder = SessionRecorder.start(store, options.scenario, source="desktop")
-        viewer = LiveViewer(analyzer, video, recorder, options, notify=notify, is_file=is_file_source(source))
+        model = getattr(analyzer.classifier, "path", None)
+        watch = DriftWatch(store, "desktop", monitoring, str(model) if model else None) if monitoring else None
+        viewer = LiveViewer(
+            analyzer, video, recorder, options, notify=notify, is_file=is_file_source(source), watch=watch
+        )
         notify(f"session {recorder.session_id} ({options.scenario}); files go to {Path(viewer.folder)}")
         return viewer.run()
     finally:

@@ -14,8 +14,9 @@ import numpy as np
 
 from emolens.analytics import OTHER_WEIGHT, confidence_score
 from emolens.desktop.keys import Action, action_for_key
-from emolens.desktop.panel import PanelInfo, compose
+from emolens.desktop.panel import PanelInfo, compose, draw_banner
 from emolens.errors import SourceError, StorageError
+from emolens.monitoring.watch import DriftWatch
 from emolens.session import (
     FaceCropSaver,
     FpsMeter,
@@ -64,7 +65,8 @@ class LiveOptions:
 class LiveViewer:
     """One live session over one source; ``run()`` returns its summary (also saved in the session folder).
 
-    ``notify`` receives one line per user-visible event (screenshot saved, CSV exported, ...).
+    ``notify`` receives one line per user-visible event (screenshot saved, CSV exported, drift, ...);
+    ``watch``, when given, tests the faces for drift and its alarms show as a banner until the verdict clears.
     """
 
     def __init__(
@@ -75,10 +77,13 @@ class LiveViewer:
         options: LiveOptions,
         notify: Callable[[str], None] = log.info,
         is_file: bool = False,
+        watch: DriftWatch | None = None,
     ):
         self.analyzer, self.source, self.recorder, self.options = analyzer, source, recorder, options
         self.notify = notify
         self.is_file = is_file
+        self.watch = watch
+        self.drift_banner: str | None = None
         self.started_at = recorder.session.started_at
         self.folder = options.out_dir / f"{self.started_at:%Y%m%d-%H%M%S}-{recorder.session_id[:8]}"
         self.folder.mkdir(parents=True, exist_ok=True)
@@ -151,11 +156,23 @@ class LiveViewer:
         for stats in (self.session_stats, self.view_stats):
             stats.add(time_s, result.predictions)
         self.recorder.add(result.predictions, when)
+        if self.watch is not None:
+            self._watch(self.watch, frame, result, when)
         if self.crops:
             self._note_files("face crops", self.crops.offer(frame.image, result.predictions, when))
         now = self._last_frame_s = time.monotonic()
         self.fps.tick(now)
         self._shown = (frame.image, result)
+
+    def _watch(self, watch: DriftWatch, frame: Frame, result: FrameResult, when: datetime) -> None:
+        """Feed the drift monitor; an alarm is announced once and bannered until a check comes back ok."""
+        event = watch.observe(frame.image, [p.face for p in result.predictions], self.recorder.session_id, when)
+        if event is not None:
+            names = ", ".join(f["feature"] for f in event.features)
+            self.drift_banner = f"input drift ({event.verdict}): {names}"
+            self.notify(f"{self.drift_banner}; see the web app's Monitoring page")
+        elif watch.monitor.verdict == "ok":
+            self.drift_banner = None
 
     def _wait_ms(self) -> int:
         """How long to wait for keys after a new frame: until the next frame is due for a paced file, else 1 ms."""
@@ -184,6 +201,8 @@ class LiveViewer:
             ended=self.ended,
         )
         canvas = compose(annotate(image, result.predictions), info, self.view_stats)
+        if self.drift_banner:
+            draw_banner(canvas, self.drift_banner)
         if self._toast and self._toast[1] > time.monotonic():
             cv2.putText(
                 canvas,

@@ -1,5 +1,6 @@
 """Continuous monitoring: a rolling window over the faces being analysed, tested against the profile every
-few faces, reporting an event whenever the verdict changes (the server and the viewer feed it next)."""
+few faces, reporting an event whenever the verdict changes; `watch.DriftWatch` feeds it from the server
+and the viewer and turns rises of the verdict into stored alarms."""
 
 from __future__ import annotations
 

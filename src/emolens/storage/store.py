@@ -17,16 +17,17 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from emolens.errors import DatabaseError, SessionNotFoundError, StorageError
 from emolens.storage.database import Database
+from emolens.storage.drift_events import DriftEventRepository
 from emolens.storage.owners import DEFAULT_HEARTBEAT_S, LEGACY_IDLE, MISSED_BEATS, OwnerRepository
 from emolens.storage.people import PeopleRepository
 from emolens.storage.records import SOURCES, ObservationFilter, ObservationIn, ObservationRecord, SessionRecord
-from emolens.storage.tables import ObservationRow, SessionRow, SettingRow
+from emolens.storage.tables import DriftEventRow, ObservationRow, SessionRow, SettingRow
 
 __all__ = ["Store"]
 
 log = logging.getLogger(__name__)
 _MIGRATIONS = Path(__file__).with_name("migrations")
-_PURGED_TABLES = ("observations", "sessions", "embeddings", "people")
+_PURGED_TABLES = ("observations", "sessions", "embeddings", "people", "drift_events")
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -81,6 +82,7 @@ class Store:
         self._db = Database(sessionmaker(self.engine, expire_on_commit=False), self.safe_url)
         self.people = PeopleRepository(self._db)
         self.owners = OwnerRepository(self._db)
+        self.drift_events = DriftEventRepository(self._db)
         self.owner_id: str | None = None
         self._owner = ("server", DEFAULT_HEARTBEAT_S * MISSED_BEATS)
 
@@ -188,8 +190,9 @@ class Store:
             db.delete(row)
 
     def delete_all(self) -> int:
-        """Delete every session and observation (settings stay); returns how many sessions went."""
+        """Delete every session, observation and drift event (settings stay); returns how many sessions went."""
         with self._db.write("delete every session") as db:
+            db.execute(delete(DriftEventRow))
             db.execute(delete(ObservationRow))
             # a DELETE statement gives a CursorResult; Session.execute is typed to return the base Result
             deleted = cast(CursorResult[Any], db.execute(delete(SessionRow)))

@@ -1,4 +1,5 @@
-"""SQLAlchemy 2 tables: sessions, observations, settings, people, face embeddings. The migrations own the schema."""
+"""SQLAlchemy 2 tables: sessions, observations, settings, people, face embeddings, drift events. The migrations own
+the schema."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 __all__ = [
     "Base",
+    "DriftEventRow",
     "EmbeddingRow",
     "ObservationRow",
     "OwnerRow",
@@ -110,3 +112,20 @@ class EmbeddingRow(Base):
     vector: Mapped[bytes] = mapped_column(LargeBinary)
     photo_sha256: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class DriftEventRow(Base):
+    """A drift alarm of a rolling monitor: when, where from, the session whose faces completed the window (deleted
+    with it), the tests that alarmed (feature, test, statistic, effect, threshold, level) and the verdict."""
+
+    __tablename__ = "drift_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+    session_id: Mapped[str | None] = mapped_column(
+        String(36), ForeignKey("sessions.id", ondelete="CASCADE"), nullable=True, index=True
+    )
+    source: Mapped[str] = mapped_column(String(16))
+    verdict: Mapped[str] = mapped_column(String(8))
+    features: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    details: Mapped[dict[str, Any]] = mapped_column(JSON)

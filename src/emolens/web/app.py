@@ -26,6 +26,7 @@ from emolens.errors import (
     SourceError,
     StorageError,
 )
+from emolens.monitoring.watch import DriftWatch
 from emolens.session.people import load_gallery
 from emolens.storage import Heartbeat, Store
 from emolens.vision.pipeline import Analyzer, SmallFaces
@@ -33,7 +34,7 @@ from emolens.vision.recognize import DlibRecognizer
 from emolens.web import kiosk, live
 from emolens.web.limits import BodyLimitMiddleware, body_limits
 from emolens.web.pool import AnalyzerPool
-from emolens.web.routes import analyze, observations, pages, people, sessions, settings_api
+from emolens.web.routes import analyze, monitoring, observations, pages, people, sessions, settings_api
 from emolens.web.security import HostMiddleware, SecurityMiddleware
 from emolens.web.settings import WebSettings
 from emolens.web.state import AppState
@@ -97,8 +98,9 @@ def create_app(settings: WebSettings) -> FastAPI:
         pool = AnalyzerPool(settings.workers, lambda: analyzer(small_faces="never"))
         upload_pool = AnalyzerPool(settings.upload_workers, lambda: analyzer(small_faces="auto"))
         heartbeat = Heartbeat(store, "server", settings.heartbeat_s).start()
+        watch = DriftWatch(store, "live", settings.monitoring, settings.model) if settings.monitoring else None
         app.state.emolens = AppState(
-            settings, store, pool, gallery=gallery, recognizer=recognizer, upload_pool=upload_pool
+            settings, store, pool, gallery=gallery, recognizer=recognizer, upload_pool=upload_pool, watch=watch
         )
         log.info("emolens serving %s with %d analyzer(s)", store.safe_url, pool.size)
         try:
@@ -123,6 +125,6 @@ def create_app(settings: WebSettings) -> FastAPI:
     app.add_exception_handler(EmolensError, _emolens_error)
     app.add_exception_handler(RequestValidationError, _invalid_request)
     app.mount("/static", StaticFiles(directory=Path(__file__).with_name("static")), name="static")
-    for module in (pages, sessions, observations, analyze, settings_api, people, live, kiosk):
+    for module in (pages, sessions, observations, analyze, settings_api, people, monitoring, live, kiosk):
         app.include_router(module.router)
     return app

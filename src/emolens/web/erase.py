@@ -18,7 +18,7 @@ def delete_session(store: Store, data_folder: Path, session_id: str) -> None:
 
 
 def delete_everything(store: Store, data_folder: Path) -> int:
-    """Delete every session, observation and face crop (people and settings stay); returns the session count."""
+    """Delete every session, observation, drift event and face crop (people and settings stay); the session count."""
     deleted = store.delete_all()
     remove_all_crops(data_folder)
     store.purge_deleted()

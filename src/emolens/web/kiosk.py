@@ -2,7 +2,8 @@
 
 The camera starts with the first request from this app's own pages (or with the API token) and records one
 session (source "webcam", scenario "Kiosk") until the server stops, so analytics shows what it saw; a video
-file plays at its own frame rate, looped.
+file plays at its own frame rate, looped. Its faces feed a drift monitor of their own (source "kiosk"), whose
+alarms are stored and sent to the drift hook like the live sessions'.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import StreamingResponse
 
 from emolens.errors import SourceError
+from emolens.monitoring.watch import DriftWatch
 from emolens.session import FaceCropSaver, SessionRecorder
 from emolens.storage.facefiles import SAVED_FOLDER, session_folder
 from emolens.types import Prediction
@@ -43,7 +45,7 @@ class Kiosk:
 
     Every face seen is stored in the ``recorder``'s session (written as often as it says); ``close``
     ends the session (what the database refused goes to ``fallback_csv``). When reading fails, ``error``
-    says why and the thread stops.
+    says why and the thread stops. ``watch``, when given, tests the faces for drift.
     """
 
     def __init__(
@@ -52,11 +54,13 @@ class Kiosk:
         analyzer: Analyzer,
         recorder: SessionRecorder,
         fallback_csv: Path,
+        watch: DriftWatch | None = None,
     ):
         self.source: str | int = int(source) if source.isdigit() else source
         self.paced = isinstance(self.source, str) and "://" not in self.source  # a file; cameras pace themselves
         self.analyzer = analyzer
         self.recorder, self.fallback_csv = recorder, fallback_csv
+        self.watch = watch
         self.lock = threading.Lock()
         self.frame: np.ndarray | None = None
         self.predictions: list[Prediction] = []
@@ -100,6 +104,8 @@ class Kiosk:
                 self.frame, self.predictions = frame.image, result.predictions
                 self.jpeg, self.version = (jpeg.tobytes() if ok else self.jpeg), self.version + 1
             self.recorder.add(result.predictions, datetime.now(UTC))
+            if self.watch is not None:
+                self.watch.observe(frame.image, [p.face for p in result.predictions], self.session_id)
 
     def current(self) -> tuple[np.ndarray | None, list[Prediction], bytes, int]:
         with self.lock:
@@ -152,7 +158,9 @@ def _start(state: AppState, camera: str) -> Kiosk:
     )
     recorder = SessionRecorder.start(state.store, KIOSK_SCENARIO, source="webcam", flush_every_s=1.0)
     fallback = state.settings.data_folder / f"kiosk-unsaved-{recorder.session_id}.csv"
-    return Kiosk(camera, analyzer, recorder, fallback)
+    options = state.settings.monitoring
+    watch = DriftWatch(state.store, "kiosk", options, state.settings.model) if options else None
+    return Kiosk(camera, analyzer, recorder, fallback, watch)
 
 
 def _kiosk(state: AppState) -> Kiosk:

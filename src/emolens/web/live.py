@@ -50,6 +50,7 @@ class LiveRun:
         self.tracker: Tracker | None = None
         self.counts: Counter[str] = Counter({label: 0 for label in analyzer_labels})
         self.frames, self.started = 0, time.monotonic()
+        self.alarm_seen = state.watch.last_event if state.watch else None  # banners show later alarms only
 
     @property
     def session_id(self) -> str:
@@ -65,6 +66,8 @@ class LiveRun:
             self.tracker = analyzer.new_tracker()
         frame = Frame(self.frames, time.monotonic() - self.started, image)
         result = analyzer.analyze_frame(frame, self.tracker)
+        if self.state.watch is not None:
+            self.state.watch.observe(image, [p.face for p in result.predictions], self.session_id)
         if self.crops:
             self.crops.offer(image, result.predictions, datetime.now(UTC))
         return result
@@ -102,6 +105,22 @@ class LiveRun:
             "counts": dict(self.counts),
             "confidence_score": confidence_score(self.counts, self.prefs.weights, self.prefs.other_weight),
             "server_ms": round((time.perf_counter() - t0) * 1000, 1),
+        }
+
+    def drift_banner(self) -> dict[str, Any] | None:
+        """A "drift" message once per alarm of the live monitor raised since this session started, else None."""
+        event = self.state.watch.last_event if self.state.watch else None
+        if event is None or event is self.alarm_seen:  # not by id: SQLite reuses the ids of deleted rows
+            return None
+        self.alarm_seen = event
+        names = ", ".join(f["feature"] for f in event.features)
+        return {
+            "type": "drift",
+            "verdict": event.verdict,
+            "features": [f["feature"] for f in event.features],
+            "message": f"Input drift ({event.verdict}): {names} moved away from what the model was validated on.",
+            "link": "/monitoring",
+            "event": event.to_dict(),
         }
 
 
@@ -161,6 +180,9 @@ async def _loop(ws: WebSocket, run: LiveRun) -> bool:
             if message.get("bytes") is not None:
                 frame_id, jpeg = _parse_frame(message["bytes"])
                 await ws.send_json(await run.frame(frame_id, jpeg))
+                banner = run.drift_banner()
+                if banner is not None:
+                    await ws.send_json(banner)
             elif _command(message.get("text"))["type"] == "stop":
                 return True
             else:

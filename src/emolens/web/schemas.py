@@ -2,15 +2,24 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+from typing import Any, Literal
+
 from pydantic import BaseModel, Field
 
 from emolens.web.params import PLAIN_TEXT
 
 __all__ = [
     "AnalyzeOut",
+    "BandOut",
     "BoxOut",
+    "DriftEventOut",
+    "DriftTestOut",
     "FaceOut",
     "KioskEmotionOut",
+    "MixSliceOut",
+    "MonitoredFeatureOut",
+    "MonitoringOut",
     "ObservationOut",
     "ObservationStatsOut",
     "PersonOut",
@@ -110,3 +119,75 @@ class KioskEmotionOut(BaseModel):
 
 class SavedFacesOut(BaseModel):
     saved: list[str] = Field(description="the face crops written, one path each")
+
+
+class DriftTestOut(BaseModel):
+    """One test that alarmed: its statistic and p-value, its effect size and the threshold that effect crossed."""
+
+    feature: str
+    test: str
+    statistic: float
+    p_value: float
+    effect_name: str
+    effect: float
+    threshold: float
+    level: Literal["warn", "drift"]
+
+
+class DriftEventOut(BaseModel):
+    """A stored drift alarm; ``session_id`` is the session whose faces completed the window (None: no session)."""
+
+    id: int
+    at: datetime
+    session_id: str | None
+    source: str
+    verdict: Literal["warn", "drift"]
+    features: list[DriftTestOut]
+    details: dict[str, Any]
+
+
+class BandOut(BaseModel):
+    """The reference's 5%, 50% and 95% quantiles of a feature."""
+
+    low: float
+    median: float
+    high: float
+
+
+class WindowPointOut(BaseModel):
+    """The median of a feature over one time slice of the recent window, ending at ``at``."""
+
+    at: datetime
+    median: float
+    faces: int
+
+
+class MonitoredFeatureOut(BaseModel):
+    feature: str
+    band: BandOut
+    recent: list[WindowPointOut]
+    level: str | None = Field(description="the last check's level (ok, warn, drift); None before the first check")
+    effect: float | None
+
+
+class MixSliceOut(BaseModel):
+    """The predictions of one time slice of the recent window, starting at ``start``."""
+
+    start: datetime
+    counts: dict[str, int]
+
+
+class MonitoringOut(BaseModel):
+    """The rolling window of the live sessions against the model's reference profile."""
+
+    enabled: bool
+    verdict: str
+    faces: int
+    window: int
+    check_every: int
+    checked: bool
+    features: list[MonitoredFeatureOut]
+    prediction_mix: list[MixSliceOut]
+    reference_mix: dict[str, float]
+    mix_level: str | None
+    last_event: DriftEventOut | None = Field(description="the newest stored drift event, of any source")

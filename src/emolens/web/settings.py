@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from emolens.errors import ConfigError
+from emolens.monitoring.watch import WatchOptions
 from emolens.storage import DEFAULT_HEARTBEAT_S, data_dir
 from emolens.web.security import LOOPBACK_HOSTS
 
@@ -23,7 +24,8 @@ class WebSettings:
     ``allowed_hosts`` are the Host names requests may carry ("*": any; guards against DNS rebinding);
     ``camera`` is the server-side source for the kiosk endpoints (a camera index or a video file);
     ``heartbeat_s`` is how often the server tells others it is alive; six missed
-    beats and any other server or viewer ends its open sessions.
+    beats and any other server or viewer ends its open sessions; ``monitoring`` sets the drift monitor of
+    the live sessions and the kiosk (window, checks, hook; None turns it off).
     """
 
     db_url: str
@@ -40,6 +42,7 @@ class WebSettings:
     detector: str = "mediapipe"
     model: str | None = None
     heartbeat_s: float = DEFAULT_HEARTBEAT_S
+    monitoring: WatchOptions | None = field(default_factory=WatchOptions)
 
     def __post_init__(self) -> None:
         if self.max_image_mb <= 0 or self.max_video_mb <= 0:

@@ -9,6 +9,7 @@ from typing import Annotated, Any, Literal
 from fastapi import Depends, Request
 from starlette.requests import HTTPConnection
 
+from emolens.monitoring.watch import DriftWatch
 from emolens.session import load_user_settings
 from emolens.storage import Store
 from emolens.vision.recognize import FaceRecognizer, Gallery
@@ -29,6 +30,7 @@ class AppState:
     gallery: Gallery | None = None
     recognizer: FaceRecognizer | None = None
     upload_pool: AnalyzerPool | None = None
+    watch: DriftWatch | None = None  # the live sessions' drift monitor (None: monitoring off)
 
     @property
     def batch_pool(self) -> AnalyzerPool:

@@ -1,4 +1,4 @@
-"""The HTML pages: live, upload, analytics, advice, people, settings."""
+"""The HTML pages: live, upload, analytics, advice, people, monitoring, settings."""
 
 from __future__ import annotations
 
@@ -22,6 +22,7 @@ PAGES = {
     "analytics": "Analytics",
     "advice": "Advice",
     "people": "People",
+    "monitoring": "Monitoring",
     "settings": "Settings",
 }
 

@@ -41,11 +41,23 @@ function onMessage(msg) {
     sendFrame();
   } else if (msg.type === "result") {
     draw(msg); showStats(msg); scheduleNext();
+  } else if (msg.type === "drift") {
+    showDrift(msg);
   } else if (msg.type === "summary") {
     stats.summary = msg.summary; showSummary(msg.summary); teardown();
   } else if (msg.type === "error") {
     status(msg.detail, true); if (running) scheduleNext();
   }
+}
+
+// A drift alarm of the server's monitor: which features moved, and a link to the Monitoring page.
+function showDrift(msg) {
+  stats.drift = msg;
+  const banner = $("drift-banner"); banner.hidden = false;
+  banner.classList.toggle("drift", msg.verdict === "drift");
+  banner.replaceChildren(el("strong", {}, msg.verdict === "drift" ? "Drift detected: " : "Drift warning: "),
+    `${msg.features.join(", ")} moved away from what the model was validated on. `,
+    el("a", { href: msg.link, "data-testid": "drift-link" }, "See Monitoring"));
 }
 
 function scheduleNext() {
