@@ -40,7 +40,7 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=100)
     args = parser.parse_args()
     image = read_image(args.frame)
-    analyzer = Analyzer(small_faces=False)
+    analyzer = Analyzer(small_faces="never")
     tracker = analyzer.new_tracker()
     analyse_ms = _median_ms(lambda: analyzer.analyze_frame(Frame(0, 0.0, image), tracker), args.repeats)
     faces = [p.face for p in analyzer.analyze_frame(Frame(0, 0.0, image), tracker).predictions]

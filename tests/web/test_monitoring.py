@@ -69,7 +69,7 @@ def camera_profile(
     from emolens.monitoring.sources import Measurer
     from emolens.vision.pipeline import Analyzer
 
-    analyzer, reader = Analyzer(small_faces=False), FeatureReader()
+    analyzer, reader = Analyzer(small_faces="never"), FeatureReader()
     measurer = Measurer(reader, analyzer.detector)
     parts = []
     for frame in map(jpeg_round_trip, frame_sets[1]):
