@@ -26,10 +26,10 @@ from emolens.errors import (
     SourceError,
     StorageError,
 )
-from emolens.session.people import load_gallery
+from emolens.session.people import gallery_watch, reload_gallery
 from emolens.storage import Heartbeat, Store
 from emolens.vision.pipeline import Analyzer
-from emolens.vision.recognize import DlibRecognizer
+from emolens.vision.recognize import DlibRecognizer, Gallery
 from emolens.web import kiosk, live
 from emolens.web.limits import BodyLimitMiddleware, body_limits
 from emolens.web.pool import AnalyzerPool
@@ -86,7 +86,9 @@ def create_app(settings: WebSettings) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         store = Store(settings.db_url)
         recognizer = DlibRecognizer()
-        gallery = load_gallery(store, recognizer)
+        gallery = Gallery()
+        watch = gallery_watch(store, recognizer, gallery)  # before the load: an enrolment in between is not missed
+        reload_gallery(store, recognizer, gallery)
 
         def analyzer(small_faces: bool) -> Analyzer:
             detector, model = settings.detector, settings.model
@@ -96,7 +98,7 @@ def create_app(settings: WebSettings) -> FastAPI:
         # `emolens predict` does, so every way in finds the same faces
         pool = AnalyzerPool(settings.workers, lambda: analyzer(small_faces=False))
         upload_pool = AnalyzerPool(settings.upload_workers, lambda: analyzer(small_faces=True))
-        heartbeat = Heartbeat(store, "server", settings.heartbeat_s).start()
+        heartbeat = Heartbeat(store, "server", settings.heartbeat_s, watches=[watch]).start()
         app.state.emolens = AppState(
             settings, store, pool, gallery=gallery, recognizer=recognizer, upload_pool=upload_pool
         )
