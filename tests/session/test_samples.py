@@ -71,7 +71,8 @@ def test_every_frame_is_in_exactly_one_row(store: Store, tmp_path: Path) -> None
     rows = store.query_observations()
     assert sum(r.frames for r in rows) == seen == 50 + 20 + 5
     untracked = [r for r in rows if r.track_id is None]
-    assert [r.frames for r in untracked] == [1] * 5 and [r.timestamp for r in untracked] == [at(i) for i in range(0, 50, 10)]
+    assert [r.frames for r in untracked] == [1] * 5
+    assert [r.timestamp for r in untracked] == [at(i) for i in range(0, 50, 10)]
 
 
 def test_a_person_recognised_mid_interval_starts_a_new_sample(store: Store, tmp_path: Path) -> None:
