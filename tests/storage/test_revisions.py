@@ -46,7 +46,9 @@ def test_a_change_by_another_process_reloads_the_copy_here(store: Store, db_url:
     assert copies[-1] == ["Grace"] and store.revisions.current(PEOPLE) == 3
 
 
-def test_a_failed_reload_is_tried_again(store: Store) -> None:
+def test_a_failed_reload_is_tried_again_and_never_stops_the_beats(
+    store: Store, caplog: pytest.LogCaptureFixture
+) -> None:
     calls: list[int] = []
 
     def reload() -> None:
@@ -58,4 +60,12 @@ def test_a_failed_reload_is_tried_again(store: Store) -> None:
     store.people.add("Ada", [EnrolledFace([1.0, 2.0], "m", "a" * 64)])  # type: ignore[arg-type]
     with pytest.raises(OSError, match="first reload"):
         watch.check()
-    assert watch.seen == 0 and watch.check() and len(calls) == 2 and watch.seen == 1
+    assert watch.seen == 0
+    store.register_owner("server")
+    heartbeat = Heartbeat(store, "server", watches=[watch])
+    store.people.add("Grace", [EnrolledFace([2.0, 1.0], "m", "b" * 64)])  # type: ignore[arg-type]
+    calls.clear()
+    heartbeat.beat()  # the first reload fails again: logged, and the beat goes on
+    assert "reloading people failed" in caplog.text and watch.seen == 0
+    heartbeat.beat()
+    assert len(calls) == 2 and watch.seen == 2

@@ -150,15 +150,18 @@ class Heartbeat:
             self.beat()
 
     def beat(self) -> None:
-        """One heartbeat, one pass of the reaper and of the watches; a database error is logged and the next beat
-        tries again."""
+        """One heartbeat, one pass of the reaper and of the watches; a failure is logged and the next beat tries
+        again."""
         try:
             self.store.heartbeat()
             self.store.end_orphaned_sessions()
-            for watch in self.watches:
-                watch.check()
         except StorageError as exc:
             log.warning("heartbeat failed (%s); trying again in %g s", exc, self.interval_s)
+        for watch in self.watches:
+            try:
+                watch.check()
+            except Exception:  # a failed reload must never stop the beats: others would end this owner's sessions
+                log.exception("reloading %s failed; trying again in %g s", watch.name, self.interval_s)
 
     def stop(self) -> None:
         """Stop beating and remove this owner (what it left open is ended by the next reaper)."""
