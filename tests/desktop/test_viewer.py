@@ -36,8 +36,9 @@ def test_a_session_without_window_is_counted_stored_and_summarised(
     assert summary.fps_mean > 0 and summary.source == "desktop" and summary.scenario == "Exam"
     rows = store.query_observations(ObservationFilter(session_id=summary.session_id))
     assert sum(r.frames for r in rows) == 30 and len(rows) < 30 and {r.source for r in rows} == {"desktop"}
-    # frame times follow the video's clock: 30 frames at 10 FPS span 2.9 s
-    assert (rows[-1].timestamp - rows[0].timestamp).total_seconds() == 2.9
+    # frame times follow the video's clock: 30 frames at 10 FPS make 6 half-second samples of 5 frames
+    assert [r.frames for r in rows] == [5] * 6
+    assert (rows[-1].timestamp - rows[0].timestamp).total_seconds() == 2.5
     saved = json.loads((viewer.folder / "summary.json").read_text())
     assert saved["session_id"] == summary.session_id and saved["emotion_counts"] == summary.emotion_counts
     assert "SESSION SUMMARY" in (viewer.folder / "summary.txt").read_text()
