@@ -37,8 +37,10 @@ def test_the_web_app_shows_a_desktop_session(tmp_path: Path, astronaut_bgr: np.n
         session_id = json.loads(next((tmp_path / "out").glob("*/summary.json")).read_text())["session_id"]
         sessions = httpx.get(f"{server.url}/api/sessions", params={"source": "desktop"}).json()
         assert [s["id"] for s in sessions] == [session_id]
+        rows = httpx.get(f"{server.url}/api/observations", params={"session_id": session_id}).json()
+        assert sum(r["frames"] for r in rows) == 20  # every frame's face, in per-track samples
         stats = httpx.get(f"{server.url}/api/observations/stats", params={"source": "desktop"}).json()
-        assert stats["total"] == 20
+        assert stats["total"] == len(rows)
         summary = httpx.get(f"{server.url}/api/sessions/{session_id}/summary").json()
-        assert sum(summary["counts"].values()) == 20 and summary["session"]["scenario"] == "Exam"
+        assert sum(summary["counts"].values()) == len(rows) and summary["session"]["scenario"] == "Exam"
         assert summary["dominant"] and summary["advice"]

@@ -83,7 +83,8 @@ class Seeded:
 def _seed(server: Server) -> Seeded:
     """Keeper enrolled, and a live session of three frames of them with face crops."""
     with server.client() as client:
-        assert client.put("/api/settings", json={"save_face_crops": True, "crop_every_n_frames": 1}).status_code == 200
+        every_frame = {"save_face_crops": True, "crop_every_n_frames": 1, "samples_per_second": 0}  # exact counts
+        assert client.put("/api/settings", json=every_frame).status_code == 200
         person = client.post("/api/people", data={"name": "Keeper"}, files=[("photos", ("k.jpg", FACE_JPEG))]).json()
     with connect(server.url.replace("http", "ws") + "/ws/live") as ws:
         ws.send(json.dumps({"type": "start", "scenario": "Exam"}))

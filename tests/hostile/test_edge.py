@@ -467,7 +467,9 @@ def test_live_acks_while_a_heavy_upload_runs(site: Server, astronaut_bgr: np.nda
             assert json.loads(ws.recv())["type"] == "result"
             latencies_s.append(time.perf_counter() - sent)
         ws.send(json.dumps({"type": "stop"}))
-        assert json.loads(ws.recv())["summary"]["session"]["observation_count"] == len(latencies_s)
+        session = json.loads(ws.recv())["summary"]["session"]
+    rows = httpx.get(site.url + "/api/observations", params={"session_id": session["id"]}).json()
+    assert session["observation_count"] == len(rows) and sum(r["frames"] for r in rows) == len(latencies_s)
     took = upload["end"] - upload["start"]
     assert upload["status"] == 201 and took > 1.0
     assert max(latencies_s) < took / 3, f"a live ack waited {max(latencies_s):.1f} s of a {took:.1f} s upload"

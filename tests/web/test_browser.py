@@ -94,11 +94,12 @@ def test_live_session_end_to_end(browser: object, server: Server) -> None:
     assert pixels > 500, "no box was drawn on the overlay"
 
     with sqlite3.connect(server.db_path) as db:
-        count, emotions = db.execute(
-            "SELECT count(*), group_concat(DISTINCT emotion) FROM observations WHERE session_id = ?", (session_id,)
+        count, faces, emotions = db.execute(
+            "SELECT count(*), sum(frames), group_concat(DISTINCT emotion) FROM observations WHERE session_id = ?",
+            (session_id,),
         ).fetchone()
         ended = db.execute("SELECT ended_at FROM sessions WHERE id = ?", (session_id,)).fetchone()[0]
-    assert count >= 35 and ended is not None and "happy" in emotions
+    assert faces >= 35 and count < faces and ended is not None and "happy" in emotions  # per-track samples
 
     page.goto(f"{server.url}/analytics?session_id={session_id}")
     page.wait_for_function("document.getElementById('rows').children.length > 0", timeout=30_000)
@@ -181,7 +182,10 @@ def test_lowering_retention_asks_first(browser: object, server: Server, astronau
     observations = sum(s["observation_count"] for s in doomed)
     assert f"deletes {len(doomed)} older session(s) with {observations} observation(s)" in questions[0]
     assert httpx.get(server.url + "/api/sessions").json() == before
+    assert page.input_value('[data-testid="samples"]') == "2"
+    page.fill('[data-testid="samples"]', "0.5")
     page.click('[data-testid="save-settings"]')
     page.wait_for_function("document.getElementById('saved').textContent === 'Saved.'", timeout=30_000)
+    assert httpx.get(server.url + "/api/settings").json()["samples_per_second"] == 0.5
     kept = [s["scenario"] for s in httpx.get(server.url + "/api/sessions").json() if s["observation_count"]]
     assert len(questions) == 2 and kept == ["Newer"]

@@ -58,7 +58,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
 def client(server: Server) -> Iterator[httpx.Client]:
     with server.client() as c:
         assert c.delete("/api/data").status_code == 200
-        assert c.put("/api/settings", json={"save_face_crops": True, "crop_every_n_frames": 1}).status_code == 200
+        every_frame = {"save_face_crops": True, "crop_every_n_frames": 1, "samples_per_second": 0}  # exact counts
+        assert c.put("/api/settings", json=every_frame).status_code == 200
         yield c
 
 

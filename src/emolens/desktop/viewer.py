@@ -323,7 +323,7 @@ class LiveViewer:
             started_at=self.started_at.isoformat(timespec="seconds"),
             ended_at=ended_at.isoformat(timespec="seconds"),
             duration_s=round((ended_at - self.started_at).total_seconds(), 2),
-            stored_observations=record.observation_count,
+            stored_observations=self.recorder.stored_frames if record.observation_count else 0,  # faces, not samples
             fps_mean=self._mean_fps(),
             resets=self.resets,
             database=self.recorder.store.safe_url,

@@ -10,6 +10,7 @@ from __future__ import annotations
 from emolens.session.crops import FaceCropSaver
 from emolens.session.recorder import SessionRecorder
 from emolens.session.rows import COLUMNS, ObservationRow, csv_lines, jsonl_lines, write_csv
+from emolens.session.samples import TrackSampler
 from emolens.session.settings import UserSettings, load_user_settings, save_user_settings
 from emolens.session.stats import FpsMeter, LiveStats
 from emolens.session.summary import (
@@ -29,6 +30,7 @@ __all__ = [
     "SessionRecorder",
     "SessionSummary",
     "SummaryOut",
+    "TrackSampler",
     "UserSettings",
     "csv_lines",
     "jsonl_lines",

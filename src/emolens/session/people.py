@@ -2,6 +2,7 @@
 
 >>> record = enrol(store, analyzer, "Ada", ["ada1.jpg", "ada2.jpg"])   # doctest: +SKIP
 >>> analyzer.gallery = load_gallery(store, analyzer.recognizer)       # doctest: +SKIP
+>>> watch = gallery_watch(store, analyzer.recognizer, analyzer.gallery)  # doctest: +SKIP
 """
 
 from __future__ import annotations
@@ -15,12 +16,12 @@ from pathlib import Path
 import numpy as np
 
 from emolens.errors import InvalidImageError
-from emolens.storage import EnrolledFace, PersonRecord, Store, check_person_name
+from emolens.storage import PEOPLE, EnrolledFace, PersonRecord, RevisionWatch, Store, check_person_name
 from emolens.vision.io import ImageInput
 from emolens.vision.pipeline import Analyzer
 from emolens.vision.recognize import DEFAULT_THRESHOLD, FaceRecognizer, Gallery
 
-__all__ = ["enrol", "load_gallery", "photo_sha256"]
+__all__ = ["enrol", "gallery_watch", "load_gallery", "photo_sha256", "reload_gallery"]
 
 log = logging.getLogger(__name__)
 
@@ -65,3 +66,16 @@ def enrol(
 def load_gallery(store: Store, recognizer: FaceRecognizer, threshold: float = DEFAULT_THRESHOLD) -> Gallery:
     """The gallery of every person enrolled with ``recognizer``'s model."""
     return Gallery(store.people.embeddings(recognizer.name), threshold=threshold)
+
+
+def reload_gallery(store: Store, recognizer: FaceRecognizer, gallery: Gallery) -> None:
+    """Swap the enrolled embeddings into ``gallery`` (shared by every analyzer); tracks re-check their person."""
+    gallery.replace(load_gallery(store, recognizer, gallery.threshold).entries())
+
+
+def gallery_watch(store: Store, recognizer: FaceRecognizer, gallery: Gallery) -> RevisionWatch:
+    """A watch that reloads ``gallery`` when people are enrolled or removed, by this process or any other.
+
+    Make it before loading the gallery, so an enrolment in between is not missed; a Heartbeat checks it.
+    """
+    return RevisionWatch(store.revisions, PEOPLE, lambda: reload_gallery(store, recognizer, gallery))

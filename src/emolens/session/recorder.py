@@ -1,4 +1,4 @@
-"""Recording a session: observations go to the store in batches, retried, with a CSV file as the last resort.
+"""Recording a session: per-track samples go to the store in batches, retried, with a CSV file as the last resort.
 
 The desktop viewer, the web app's live sessions and the kiosk all record through ``SessionRecorder``.
 """
@@ -13,6 +13,8 @@ from pathlib import Path
 
 from emolens.errors import SessionNotFoundError, StorageError
 from emolens.session.rows import ObservationRow, write_csv
+from emolens.session.samples import TrackSampler
+from emolens.session.settings import load_user_settings
 from emolens.storage import ObservationFilter, ObservationIn, ObservationRecord, SessionRecord, Store
 from emolens.types import Prediction
 
@@ -22,19 +24,32 @@ log = logging.getLogger(__name__)
 
 
 class SessionRecorder:
-    """Stores every observation of ``session`` in ``store``, ``batch`` at a time or every ``flush_every_s``.
+    """Stores the observations of ``session`` in ``store``, ``batch`` at a time or every ``flush_every_s``.
+
+    Each tracked face is stored as ``samples_per_second`` samples a second (``TrackSampler``; 0: every frame;
+    None: the user's saved setting); the open samples are written when the session ends.
 
     A failed write keeps the batch for the next try (``error`` says why), so a briefly locked database loses
     nothing; ``close`` makes a last try and writes what still failed to a fallback CSV file. A session deleted
     elsewhere (say, from the web app) while it runs stops being stored: the deletion is respected.
     """
 
-    def __init__(self, store: Store, session: SessionRecord, batch: int = 64, flush_every_s: float | None = None):
+    def __init__(
+        self,
+        store: Store,
+        session: SessionRecord,
+        batch: int = 64,
+        flush_every_s: float | None = None,
+        samples_per_second: float | None = None,
+    ):
+        rate = load_user_settings(store).samples_per_second if samples_per_second is None else samples_per_second
+        self.sampler = TrackSampler(rate)
         self.store = store
         self.session = session
         self.batch = batch
         self.flush_every_s = flush_every_s
-        self.stored = 0
+        self.stored = 0  # rows written
+        self.stored_frames = 0  # faces in frames those rows stand for
         self.unsaved = 0
         self.deleted = False
         self.error: StorageError | None = None
@@ -43,10 +58,16 @@ class SessionRecorder:
 
     @classmethod
     def start(
-        cls, store: Store, scenario: str, source: str = "desktop", batch: int = 64, flush_every_s: float | None = None
+        cls,
+        store: Store,
+        scenario: str,
+        source: str = "desktop",
+        batch: int = 64,
+        flush_every_s: float | None = None,
+        samples_per_second: float | None = None,
     ) -> SessionRecorder:
         """Open a new session of ``source`` in ``store`` and record it."""
-        return cls(store, store.create_session(scenario, source), batch, flush_every_s)
+        return cls(store, store.create_session(scenario, source), batch, flush_every_s, samples_per_second)
 
     @property
     def session_id(self) -> str:
@@ -54,17 +75,17 @@ class SessionRecorder:
 
     @property
     def pending(self) -> int:
-        """How many observations wait to be written."""
+        """How many observations wait to be written (open samples not counted)."""
         return len(self._pending)
 
     def add(self, predictions: list[Prediction], when: datetime) -> bool:
-        """Queue one frame's faces (``when``: the frame's time, timezone-aware); write when a batch is due.
+        """Take one frame's faces (``when``: the frame's time, timezone-aware); write when a batch is due.
 
         False when a write was due and the database refused it (the observations wait for the next).
         """
         if self.deleted:
             return True
-        self._pending.extend(ObservationIn.from_prediction(p, when) for p in predictions)
+        self._pending.extend(self.sampler.add(predictions, when))
         due = self.flush_every_s is not None and time.monotonic() - self._last_flush >= self.flush_every_s
         if len(self._pending) >= self.batch or due:
             return self.flush()
@@ -77,6 +98,7 @@ class SessionRecorder:
             return True
         try:
             self.stored += self.store.add_observations(self.session_id, self._pending)
+            self.stored_frames += sum(o.frames for o in self._pending)
         except SessionNotFoundError:
             log.warning("session %s was deleted elsewhere: its observations are no longer stored", self.session_id)
             self.deleted, self._pending = True, []
@@ -89,7 +111,8 @@ class SessionRecorder:
         return True
 
     def observations(self) -> list[ObservationRecord]:
-        """Every stored observation of this session, oldest first (queued ones are written first)."""
+        """Every stored observation of this session, oldest first (open samples and queued ones are written first)."""
+        self._pending.extend(self.sampler.drain())
         self.flush()
         return self.store.query_observations(ObservationFilter(session_id=self.session_id))
 
@@ -98,6 +121,8 @@ class SessionRecorder:
 
         Observations the database still refuses go to ``fallback_csv``; ``unsaved`` says how many.
         """
+        if not self.deleted:
+            self._pending.extend(self.sampler.drain())
         if not self.flush():
             session = self.session
             rows = [

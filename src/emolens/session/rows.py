@@ -1,6 +1,7 @@
 """The one observation row that every export writes: web CSV/JSONL, the desktop's CSV, `emolens video --csv/--jsonl`.
 
-One row per face per analysed frame, with these columns in this order (``COLUMNS``):
+One row per stored observation (live sessions store per-track samples: one row stands for ``frames`` frames of
+a face) or per face per analysed frame (`emolens video`), with these columns in this order (``COLUMNS``):
 
 =================  ===========================================================================================
 session_id         the stored session (empty for `emolens video`, which stores nothing)
@@ -11,10 +12,13 @@ frame              the frame's index in its video (`emolens video` only; empty f
 time_s             the frame's media time in seconds (`emolens video` only)
 track_id           the face's track within the session (empty when untracked)
 person             the enrolled person recognised (empty when none)
-emotion            the most likely emotion
+emotion            the most likely emotion (of a sample: of its mean probabilities)
 confidence         its probability, 4 decimals
-x1, y1, x2, y2     the face's box in pixels of the frame
-p_<emotion>        the probability of each of the seven emotions (empty for one the model lacks)
+x1, y1, x2, y2     the face's box in pixels of the frame (of a sample: its last frame)
+p_<emotion>        the probability of each of the seven emotions (empty for one the model lacks; of a sample:
+                   the mean over its frames)
+frames             how many frames of the face's track the row stands for, from ``timestamp`` on (1: one
+                   frame, as in `emolens video` and sessions recorded every frame)
 =================  ===========================================================================================
 
 JSONL rows carry the same keys (null for empty cells); CSV cells that a spreadsheet would run as a formula
@@ -38,7 +42,7 @@ from emolens.types import EMOTIONS, FrameResult, Prediction
 __all__ = ["COLUMNS", "ObservationRow", "csv_lines", "jsonl_lines", "write_csv"]
 
 _BOX = ("x1", "y1", "x2", "y2")
-_OBSERVED = ("emotion", "confidence", "probabilities", "bbox", "track_id", "person", "timestamp")
+_OBSERVED = ("emotion", "confidence", "probabilities", "bbox", "track_id", "person", "timestamp", "frames")
 COLUMNS: tuple[str, ...] = (
     "session_id",
     "source",
@@ -52,6 +56,7 @@ COLUMNS: tuple[str, ...] = (
     "confidence",
     *_BOX,
     *(f"p_{e.value}" for e in EMOTIONS),
+    "frames",
 )
 
 
@@ -71,6 +76,7 @@ class ObservationRow:
     timestamp: datetime | None = None
     frame: int | None = None
     time_s: float | None = None
+    frames: int = 1
 
     @classmethod
     def of_record(cls, record: ObservationRecord) -> ObservationRow:
@@ -120,6 +126,7 @@ class ObservationRow:
             "confidence": round(self.confidence, 4),
             **box,
             **{f"p_{e.value}": self.probabilities.get(e.value) for e in EMOTIONS},
+            "frames": self.frames,
         }
 
 

@@ -1,4 +1,5 @@
-"""The user's settings (retention, face-crop saving, score weights): one typed model, its defaults and checks.
+"""The user's settings (retention, face-crop saving, stored samples, score weights): one typed model, its defaults
+and checks.
 
 The web app's settings page saves them; the desktop viewer and the kiosk follow them. Stored under
 ``USER_SETTINGS_KEY`` in the store's settings table.
@@ -12,6 +13,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from emolens.analytics import DEFAULT_WEIGHTS, OTHER_WEIGHT
+from emolens.session.samples import DEFAULT_SAMPLES_PER_SECOND, MAX_SAMPLES_PER_SECOND
 from emolens.storage import Store
 from emolens.types import EMOTIONS
 
@@ -37,7 +39,9 @@ class UserSettings(BaseModel):
     """What the user chose; NaN, infinities, unknown emotions and weights beyond +-100 are refused.
 
     ``retention`` keeps the latest N sessions (None: all); ``save_face_crops`` saves one frame's faces in
-    ``crop_every_n_frames`` (off by default: privacy); ``weights`` and ``other_weight`` make the confidence score.
+    ``crop_every_n_frames`` (off by default: privacy); ``samples_per_second`` is how many observations a second
+    a tracked face stores in live sessions (each with the mean of the frames it stands for; 0: one per frame,
+    about 15 times the rows at 30 FPS); ``weights`` and ``other_weight`` make the confidence score.
     """
 
     model_config = ConfigDict(allow_inf_nan=False)
@@ -45,6 +49,12 @@ class UserSettings(BaseModel):
     retention: int | None = Field(default=5, ge=1, le=100_000, description="keep the latest N sessions; null: all")
     save_face_crops: bool = False
     crop_every_n_frames: int = Field(default=10, ge=1, le=10_000)
+    samples_per_second: float = Field(
+        default=DEFAULT_SAMPLES_PER_SECOND,
+        ge=0,
+        le=MAX_SAMPLES_PER_SECOND,
+        description="stored observations per second per tracked face in live sessions; 0: every frame",
+    )
     weights: dict[Literal[EMOTION_NAMES], Weight] = Field(  # type: ignore[valid-type]
         default_factory=lambda: dict(DEFAULT_WEIGHTS)
     )

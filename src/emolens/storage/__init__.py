@@ -10,10 +10,12 @@ from emolens.storage.owners import DEFAULT_HEARTBEAT_S, Heartbeat
 from emolens.storage.paths import data_dir, resolve_db_url
 from emolens.storage.people import EnrolledFace, PeopleRepository, PersonRecord, check_person_name
 from emolens.storage.records import SOURCES, ObservationFilter, ObservationIn, ObservationRecord, SessionRecord
+from emolens.storage.revisions import PEOPLE, RevisionWatch
 from emolens.storage.store import Store
 
 __all__ = [
     "DEFAULT_HEARTBEAT_S",
+    "PEOPLE",
     "SOURCES",
     "EnrolledFace",
     "Heartbeat",
@@ -22,6 +24,7 @@ __all__ = [
     "ObservationRecord",
     "PeopleRepository",
     "PersonRecord",
+    "RevisionWatch",
     "SessionRecord",
     "Store",
     "check_person_name",

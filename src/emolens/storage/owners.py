@@ -8,6 +8,7 @@ import os
 import socket
 import threading
 import uuid
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -16,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from emolens.errors import StorageError
 from emolens.storage.database import Database
+from emolens.storage.revisions import RevisionWatch
 from emolens.storage.tables import ObservationRow, OwnerRow, SessionRow
 
 if TYPE_CHECKING:
@@ -125,11 +127,14 @@ class Heartbeat:
     """Registers this process as the owner of the sessions ``store`` creates and beats from a daemon thread.
 
     Each beat also ends the sessions of owners that stopped beating, so a killed server's or viewer's
-    session is ended within ``MISSED_BEATS`` beats by any other one running on the same database.
+    session is ended within ``MISSED_BEATS`` beats by any other one running on the same database, and checks
+    ``watches``: what another process changed (say, the enrolled people) is reloaded within one beat.
     """
 
-    def __init__(self, store: Store, kind: str, interval_s: float = DEFAULT_HEARTBEAT_S):
-        self.store, self.kind, self.interval_s = store, kind, interval_s
+    def __init__(
+        self, store: Store, kind: str, interval_s: float = DEFAULT_HEARTBEAT_S, watches: Sequence[RevisionWatch] = ()
+    ):
+        self.store, self.kind, self.interval_s, self.watches = store, kind, interval_s, tuple(watches)
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name=f"emolens-heartbeat-{kind}", daemon=True)
 
@@ -145,12 +150,18 @@ class Heartbeat:
             self.beat()
 
     def beat(self) -> None:
-        """One heartbeat and one pass of the reaper; a database error is logged and the next beat tries again."""
+        """One heartbeat, one pass of the reaper and of the watches; a failure is logged and the next beat tries
+        again."""
         try:
             self.store.heartbeat()
             self.store.end_orphaned_sessions()
         except StorageError as exc:
             log.warning("heartbeat failed (%s); trying again in %g s", exc, self.interval_s)
+        for watch in self.watches:
+            try:
+                watch.check()
+            except Exception:  # a failed reload must never stop the beats: others would end this owner's sessions
+                log.exception("reloading %s failed; trying again in %g s", watch.name, self.interval_s)
 
     def stop(self) -> None:
         """Stop beating and remove this owner (what it left open is ended by the next reaper)."""

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from emolens.errors import InvalidNameError, PersonNotFoundError, StorageError
 from emolens.storage.database import Database
+from emolens.storage.revisions import PEOPLE, bump_revision
 from emolens.storage.tables import EmbeddingRow, ObservationRow, PersonRow
 
 __all__ = ["EnrolledFace", "PeopleRepository", "PersonRecord", "check_person_name"]
@@ -120,6 +121,7 @@ class PeopleRepository:
                     continue
                 known.add(face.photo_sha256)
                 db.add(_embedding_row(row.id, face))
+            bump_revision(db, PEOPLE)
             return self._record(db, row)
 
     def list(self) -> list[PersonRecord]:
@@ -143,6 +145,7 @@ class PeopleRepository:
             db.execute(delete(ObservationRow).where(ObservationRow.person == row.name))
             db.execute(delete(EmbeddingRow).where(EmbeddingRow.person_id == row.id))
             db.delete(row)
+            bump_revision(db, PEOPLE)
         log.info("removed %s with %d observation(s)", record.name, record.observation_count)
         return record
 

@@ -33,7 +33,10 @@ class SessionRecord:
 
 @dataclass(frozen=True)
 class ObservationIn:
-    """One face in one frame, to be stored. ``probabilities`` maps emotion names to floats."""
+    """One face in one frame, or over ``frames`` frames of its track from ``timestamp`` on, to be stored.
+
+    ``probabilities`` maps emotion names to floats (a sample's: the mean over its frames).
+    """
 
     timestamp: datetime
     emotion: str
@@ -42,6 +45,7 @@ class ObservationIn:
     track_id: int | None = None
     person: str | None = None
     bbox: tuple[float, float, float, float] | None = None
+    frames: int = 1
 
     @classmethod
     def from_prediction(cls, prediction: Prediction, when: datetime) -> ObservationIn:
@@ -59,7 +63,7 @@ class ObservationIn:
 
 @dataclass(frozen=True)
 class ObservationRecord:
-    """A stored observation, with its session's id, source and scenario."""
+    """A stored observation, with its session's id, source and scenario; ``frames``: how many frames it stands for."""
 
     id: int
     session_id: str
@@ -72,6 +76,7 @@ class ObservationRecord:
     track_id: int | None
     person: str | None
     bbox: tuple[float, float, float, float] | None
+    frames: int = 1
 
     def to_dict(self) -> dict[str, Any]:
         out = asdict(self)

@@ -21,6 +21,7 @@ from emolens.storage.drift_events import DriftEventRepository
 from emolens.storage.owners import DEFAULT_HEARTBEAT_S, LEGACY_IDLE, MISSED_BEATS, OwnerRepository
 from emolens.storage.people import PeopleRepository
 from emolens.storage.records import SOURCES, ObservationFilter, ObservationIn, ObservationRecord, SessionRecord
+from emolens.storage.revisions import RevisionRepository
 from emolens.storage.tables import DriftEventRow, ObservationRow, SessionRow, SettingRow
 
 __all__ = ["Store"]
@@ -65,6 +66,7 @@ def _observation_record(row: ObservationRow, session: SessionRow) -> Observation
         track_id=row.track_id,
         person=row.person,
         bbox=bbox,  # type: ignore[arg-type]
+        frames=row.frames,
     )
 
 
@@ -83,6 +85,7 @@ class Store:
         self.people = PeopleRepository(self._db)
         self.owners = OwnerRepository(self._db)
         self.drift_events = DriftEventRepository(self._db)
+        self.revisions = RevisionRepository(self._db)
         self.owner_id: str | None = None
         self._owner = ("server", DEFAULT_HEARTBEAT_S * MISSED_BEATS)
 
@@ -291,6 +294,8 @@ class Store:
             raise StorageError(f"confidence must lie in [0, 1], got {o.confidence}")
         if o.timestamp.tzinfo is None:
             raise StorageError(f"timestamps must be timezone-aware (UTC), got naive {o.timestamp.isoformat()}")
+        if o.frames < 1:
+            raise StorageError(f"an observation stands for at least one frame, got frames={o.frames}")
         return ObservationRow(
             session_id=session_id,
             timestamp=o.timestamp,
@@ -300,6 +305,7 @@ class Store:
             confidence=float(o.confidence),
             probabilities={str(k): float(v) for k, v in o.probabilities.items()},
             bbox=[float(v) for v in o.bbox] if o.bbox else None,
+            frames=int(o.frames),
         )
 
     def _filtered(self, f: ObservationFilter) -> Select[ObservationRow, SessionRow]:

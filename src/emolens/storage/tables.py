@@ -1,5 +1,5 @@
-"""SQLAlchemy 2 tables: sessions, observations, settings, people, face embeddings, drift events. The migrations own
-the schema."""
+"""SQLAlchemy 2 tables: sessions, observations, settings, people, face embeddings, drift events, revisions.
+The migrations own the schema."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ __all__ = [
     "ObservationRow",
     "OwnerRow",
     "PersonRow",
+    "RevisionRow",
     "SessionRow",
     "SettingRow",
     "UtcDateTime",
@@ -72,6 +73,9 @@ class OwnerRow(Base):
 
 
 class ObservationRow(Base):
+    """One face over ``frames`` frames of its track from ``timestamp`` on (1: one frame), with their mean
+    probabilities and the last box."""
+
     __tablename__ = "observations"
     __table_args__ = (Index("ix_observations_session_time", "session_id", "timestamp"),)
 
@@ -84,6 +88,7 @@ class ObservationRow(Base):
     confidence: Mapped[float] = mapped_column(Float)
     probabilities: Mapped[dict[str, Any]] = mapped_column(JSON)
     bbox: Mapped[list[float] | None] = mapped_column(JSON, nullable=True)
+    frames: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 
 
 class SettingRow(Base):
@@ -91,6 +96,15 @@ class SettingRow(Base):
 
     key: Mapped[str] = mapped_column(String(64), primary_key=True)
     value: Mapped[Any] = mapped_column(JSON)
+
+
+class RevisionRow(Base):
+    """How many times a shared thing (``people``) changed; bumped in the transaction that changes it."""
+
+    __tablename__ = "revisions"
+
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    value: Mapped[int] = mapped_column(Integer)
 
 
 class PersonRow(Base):

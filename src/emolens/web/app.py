@@ -27,10 +27,10 @@ from emolens.errors import (
     StorageError,
 )
 from emolens.monitoring.watch import DriftWatch
-from emolens.session.people import load_gallery
+from emolens.session.people import gallery_watch, reload_gallery
 from emolens.storage import Heartbeat, Store
 from emolens.vision.pipeline import Analyzer, SmallFaces
-from emolens.vision.recognize import DlibRecognizer
+from emolens.vision.recognize import DlibRecognizer, Gallery
 from emolens.web import kiosk, live
 from emolens.web.limits import BodyLimitMiddleware, body_limits
 from emolens.web.pool import AnalyzerPool
@@ -87,7 +87,10 @@ def create_app(settings: WebSettings) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         store = Store(settings.db_url)
         recognizer = DlibRecognizer()
-        gallery = load_gallery(store, recognizer)
+        gallery = Gallery()
+        # watched before the load, so an enrolment in between is not missed
+        people_watch = gallery_watch(store, recognizer, gallery)
+        reload_gallery(store, recognizer, gallery)
 
         def analyzer(small_faces: SmallFaces) -> Analyzer:
             detector, model = settings.detector, settings.model
@@ -97,7 +100,7 @@ def create_app(settings: WebSettings) -> FastAPI:
         # `emolens predict` does, so every way in finds the same faces
         pool = AnalyzerPool(settings.workers, lambda: analyzer(small_faces="never"))
         upload_pool = AnalyzerPool(settings.upload_workers, lambda: analyzer(small_faces="auto"))
-        heartbeat = Heartbeat(store, "server", settings.heartbeat_s).start()
+        heartbeat = Heartbeat(store, "server", settings.heartbeat_s, watches=[people_watch]).start()
         watch = DriftWatch(store, "live", settings.monitoring, settings.model) if settings.monitoring else None
         app.state.emolens = AppState(
             settings, store, pool, gallery=gallery, recognizer=recognizer, upload_pool=upload_pool, watch=watch

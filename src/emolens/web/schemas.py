@@ -65,7 +65,7 @@ class AnalyzeOut(BaseModel):
 
 
 class ObservationOut(BaseModel):
-    """A stored observation (times in ISO 8601 with their UTC offset)."""
+    """A stored observation (times in ISO 8601 with their UTC offset); ``frames``: how many frames it stands for."""
 
     id: int
     session_id: str
@@ -78,6 +78,7 @@ class ObservationOut(BaseModel):
     track_id: int | None
     person: str | None
     bbox: list[float] | None
+    frames: int = 1
 
 
 class ObservationStatsOut(BaseModel):

@@ -9,7 +9,7 @@ from starlette.concurrency import run_in_threadpool
 
 from emolens.analytics import confidence_score, emotion_counts
 from emolens.session import load_user_settings
-from emolens.session.people import enrol, load_gallery
+from emolens.session.people import enrol, reload_gallery
 from emolens.storage import ObservationRecord, check_person_name
 from emolens.web import erase
 from emolens.web.limits import check_pixel_budget
@@ -26,9 +26,9 @@ PersonId = Annotated[int, Path(ge=1, le=2**31 - 1, description="The person's id,
 
 
 def _reload_gallery(state: AppState) -> None:
-    """Swap the enrolled embeddings into the gallery every analyzer shares; tracks re-check their person."""
+    """Swap the enrolled embeddings into this server's gallery now (other servers follow within a heartbeat)."""
     if state.gallery is not None and state.recognizer is not None:
-        state.gallery.replace(load_gallery(state.store, state.recognizer).entries())
+        reload_gallery(state.store, state.recognizer, state.gallery)
 
 
 async def _photos(state: AppState, photos: list[UploadFile]) -> list[tuple[str, bytes]]:

@@ -1,4 +1,4 @@
-// Settings page: retention, face crops, score weights; delete a session or everything.
+// Settings page: retention, face crops, stored samples, score weights; delete a session or everything.
 "use strict";
 const form = document.getElementById("settings");
 
@@ -6,6 +6,7 @@ async function load() {
   const s = await api("GET", "/api/settings");
   form.retention.value = s.retention ?? 5; form.keep_all.checked = s.retention === null;
   form.save_face_crops.checked = s.save_face_crops; form.crop_every_n_frames.value = s.crop_every_n_frames;
+  form.samples_per_second.value = s.samples_per_second;
   const weights = { ...Object.fromEntries(EMOTIONS.map((e) => [e, s.weights[e] ?? s.other_weight])), other: s.other_weight };
   document.getElementById("weights").replaceChildren(...Object.entries(weights).map(([e, w]) =>
     el("label", {}, emotionLabel(e), " ", el("input", { type: "number", step: "0.5", name: `w_${e}`, value: w, style: "width:5rem" }))));
@@ -38,7 +39,7 @@ form.addEventListener("submit", async (event) => {
   event.preventDefault();
   const weights = Object.fromEntries(EMOTIONS.map((e) => [e, Number(form[`w_${e}`].value)]));
   const body = { retention: form.keep_all.checked ? null : Number(form.retention.value), save_face_crops: form.save_face_crops.checked,
-    crop_every_n_frames: Number(form.crop_every_n_frames.value), weights, other_weight: Number(form.w_other.value) };
+    crop_every_n_frames: Number(form.crop_every_n_frames.value), samples_per_second: Number(form.samples_per_second.value), weights, other_weight: Number(form.w_other.value) };
   try {
     const saved = await save(body);
     document.getElementById("saved").textContent = saved ? "Saved." : "Not saved: no session was deleted.";
