@@ -33,7 +33,7 @@ class Settings(BaseSettings):
     (default: ``emolens.db`` in the data folder); ``api_token``: required on every web request when set;
     ``allowed_hosts``: more Host names the web app answers (comma-separated); ``heartbeat_s``: how often a
     server or viewer says it is alive; ``log_level``: the web server's log level; ``bench_dir``: the
-    benchmark frames of ``emolens bench`` (default: ../shared/bench).
+    benchmark frames of ``emolens bench`` (default: the frames shipped in the package).
     """
 
     model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, env_ignore_empty=True, extra="forbid", frozen=True)

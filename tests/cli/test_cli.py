@@ -136,6 +136,11 @@ def test_bench_reports_every_figure(tmp_path: Path) -> None:
     assert result["pipeline"]["4 faces"]["faces_found_still"] == 4
 
 
+def test_bench_refuses_a_frames_folder_without_the_frames(tmp_path: Path) -> None:
+    code, _, stderr = run("bench", "--repeat", "5", "--frames", str(tmp_path))
+    assert code == 2 and "lacks the benchmark frame(s) astronaut_640x480.png, astronaut4_640x480.png" in stderr
+
+
 def test_console_script_runs(photo: Path) -> None:
     done = subprocess.run(
         [sys.executable, "-m", "emolens", "predict", str(photo)], capture_output=True, text=True, timeout=120
