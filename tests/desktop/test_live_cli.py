@@ -137,20 +137,21 @@ def test_window_keys_screenshot_export_pause_reset_and_quit(live: LiveProcess, t
     assert "SESSION SUMMARY" in stdout
     assert "paused" in stderr and "resumed" in stderr and "statistics reset" in stderr
     summary = json.loads(live.file("summary.json").read_text())
-    assert summary["resets"] == 1 and summary["scenario"] == "Interview" and summary["source"] == "desktop"
-    assert 0 < summary["frames"] < 200, "q ended the run before the end of the video"
-    assert summary["observations"] == summary["stored_observations"] >= len(third)
-    assert summary["files"]["screenshots"] == [str(shot)]
-    assert len(summary["files"]["csv exports"]) == 3
+    run, session = summary["run"], summary["session"]
+    assert run["resets"] == 1 and session["scenario"] == "Interview" and session["source"] == "desktop"
+    assert 0 < run["frames"] < 200, "q ended the run before the end of the video"
+    assert run["observations"] == session["observation_count"] >= len(third)
+    assert run["files"]["screenshots"] == [str(shot)]
+    assert len(run["files"]["csv exports"]) == 3
 
     store = Store(f"sqlite:///{tmp_path / 'e.db'}")
     try:
-        session = store.get_session(summary["session_id"])
+        session = store.get_session(summary["session"]["id"])
         rows = store.query_observations(ObservationFilter(session_id=session.id))
     finally:
         store.close()
     assert session.source == "desktop" and session.ended_at is not None and session.scenario == "Interview"
-    assert len(rows) == summary["observations"]
+    assert len(rows) == summary["run"]["observations"]
     assert [r["emotion"] for r in third] == [r.emotion for r in rows[: len(third)]]
 
 
@@ -160,7 +161,7 @@ def test_terminating_the_viewer_still_saves_the_session(live: LiveProcess, tmp_p
     live.proc.send_signal(signal.SIGTERM)
     stdout, _ = live.finish()
     summary = json.loads(live.file("summary.json").read_text())
-    assert summary["frames"] > 0 and summary["stored_observations"] == summary["observations"]
+    assert summary["run"]["frames"] > 0 and summary["session"]["observation_count"] == summary["run"]["observations"]
     assert "SESSION SUMMARY" in stdout
 
 
@@ -170,8 +171,8 @@ def test_no_window_runs_a_video_to_the_end(tmp_path: Path, astronaut_bgr: np.nda
     process = LiveProcess(["--source", str(video), "--db", str(db), "--no-window"], None, tmp_path / "out")
     stdout, _ = process.finish()
     summary = json.loads(process.file("summary.json").read_text())
-    assert summary["frames"] == 25 and summary["stored_observations"] == summary["observations"] == 25
-    assert summary["scenario"] == "Online Class" and "SESSION SUMMARY" in stdout
+    assert summary["run"]["frames"] == summary["run"]["observations"] == summary["session"]["observation_count"] == 25
+    assert summary["session"]["scenario"] == "Online Class" and "SESSION SUMMARY" in stdout
     assert not list(tmp_path.rglob("*.jpg")), "face crops are off by default"
 
 
@@ -209,16 +210,16 @@ def test_enrolled_people_are_named_in_the_stored_observations(tmp_path: Path, as
     stdout, stderr = process.finish()
     assert "naming 1 enrolled people" in stderr and "person       Eileen:" in stdout
     summary = json.loads(process.file("summary.json").read_text())
-    assert sum(summary["person_counts"]["Eileen"].values()) == 12
+    assert summary["person_counts"] == {"Eileen": {"happy": 12}}
     store = Store(f"sqlite:///{db}")
     try:
-        rows = store.query_observations(ObservationFilter(session_id=summary["session_id"]))
+        rows = store.query_observations(ObservationFilter(session_id=summary["session"]["id"]))
         assert len(rows) == 12 and {r.person for r in rows} == {"Eileen"}
         unnamed = LiveProcess(
             ["--source", str(video), "--db", str(db), "--no-window", "--no-people"], None, tmp_path / "out2"
         )
         unnamed.finish()
-        session_id = json.loads(unnamed.file("summary.json").read_text())["session_id"]
+        session_id = json.loads(unnamed.file("summary.json").read_text())["session"]["id"]
         assert {r.person for r in store.query_observations(ObservationFilter(session_id=session_id))} == {None}
     finally:
         store.close()

@@ -13,8 +13,8 @@ from emolens.session.rows import COLUMNS, ObservationRow, csv_lines, jsonl_lines
 from emolens.session.settings import UserSettings, load_user_settings, save_user_settings
 from emolens.session.stats import FpsMeter, LiveStats
 from emolens.session.summary import (
+    RunFacts,
     SessionSummary,
-    SummaryOut,
     session_summary,
     summarize_observations,
     summarize_run,
@@ -26,9 +26,9 @@ __all__ = [
     "FpsMeter",
     "LiveStats",
     "ObservationRow",
+    "RunFacts",
     "SessionRecorder",
     "SessionSummary",
-    "SummaryOut",
     "UserSettings",
     "csv_lines",
     "jsonl_lines",
