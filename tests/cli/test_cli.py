@@ -17,7 +17,7 @@ from click.testing import CliRunner
 from emolens.cli.main import cli
 from emolens.session import COLUMNS
 from emolens.storage.facefiles import person_tag
-from emolens.vision.classify import DEFAULT_MODEL, ModelCard, default_model_path
+from emolens.vision.classify import ModelCard, default_model_path
 
 
 @pytest.fixture()
@@ -32,40 +32,41 @@ def run(*args: str) -> tuple[int, str, str]:
     return result.exit_code, result.stdout, result.stderr
 
 
-def test_predict_json_and_annotated_output(tmp_path: Path, photo: Path) -> None:
+def test_predict_json_and_annotated_output(tmp_path: Path, photo: Path, tiny_model: Path) -> None:
     out = tmp_path / "annotated.jpg"
-    code, stdout, _ = run("predict", str(photo), "--json", "--out", str(out))
+    code, stdout, _ = run("predict", str(photo), "--json", "--out", str(out), "--model", str(tiny_model))
     assert code == 0
     payload = json.loads(stdout)
     faces = payload["images"][0]["faces"]
     assert len(faces) == 1 and faces[0]["label"] == "happy"
-    assert payload["model"] == DEFAULT_MODEL
+    assert payload["model"] == tiny_model.stem
     annotated = cv2.imread(str(out))
     assert annotated.shape == (512, 512, 3)
     assert np.abs(annotated.astype(int) - cv2.imread(str(photo)).astype(int)).sum() > 0  # something was drawn
 
 
-def test_predict_reports_bad_images_and_keeps_going(tmp_path: Path, photo: Path) -> None:
+def test_predict_reports_bad_images_and_keeps_going(tmp_path: Path, photo: Path, tiny_model: Path) -> None:
     bad = tmp_path / "notes.jpg"
     bad.write_text("hello")
-    code, stdout, _ = run("predict", str(photo), str(bad), "--json")
+    code, stdout, _ = run("predict", str(photo), str(bad), "--json", "--model", str(tiny_model))
     assert code == 1
     images = json.loads(stdout)["images"]
-    assert "faces" in images[0] and "not an image" in images[1]["error"]
+    assert [f["label"] for f in images[0]["faces"]] == ["happy"] and "not an image" in images[1]["error"]
     code, _, stderr = run("predict", str(bad))
     assert code == 2 and "not an image" in stderr and "Traceback" not in stderr
 
 
-def test_video_writes_csv_jsonl_and_annotated_video(tmp_path: Path, moving_face_video: Path) -> None:
+def test_video_writes_csv_jsonl_and_annotated_video(tmp_path: Path, moving_face_video: Path, tiny_model: Path) -> None:
     table, lines, out = tmp_path / "frames.csv", tmp_path / "frames.jsonl", tmp_path / "out.avi"
-    assert run("video", str(moving_face_video), "--csv", str(table), "--out", str(out))[0] == 0
+    model = ("--model", str(tiny_model))
+    assert run("video", str(moving_face_video), "--csv", str(table), "--out", str(out), *model)[0] == 0
     rows = list(csv.DictReader(table.open()))
     assert len(rows) == 20 and {r["track_id"] for r in rows} == {"1"}
     assert {r["emotion"] for r in rows} == {"happy"} and list(rows[0]) == list(COLUMNS)
     assert float(rows[0]["p_happy"]) > 0.5
     capture = cv2.VideoCapture(str(out))
     assert int(capture.get(cv2.CAP_PROP_FRAME_COUNT)) == 20
-    assert run("video", str(moving_face_video), "--jsonl", str(lines), "--every", "4")[0] == 0
+    assert run("video", str(moving_face_video), "--jsonl", str(lines), "--every", "4", *model)[0] == 0
     faces = [json.loads(line) for line in lines.read_text().splitlines()]
     assert [f["frame"] for f in faces] == [0, 4, 8, 12, 16]
     assert faces[0]["track_id"] == 1 and list(faces[0]) == list(COLUMNS)
@@ -92,19 +93,25 @@ def _class_tree(root: Path, astronaut_bgr: np.ndarray) -> Path:
     return root
 
 
-def test_evaluate_on_class_folders(tmp_path: Path, astronaut_bgr: np.ndarray) -> None:
+def test_evaluate_on_class_folders(tmp_path: Path, astronaut_bgr: np.ndarray, tiny_model: Path) -> None:
     data = _class_tree(tmp_path / "data", astronaut_bgr)
     (data / "sadness" / "broken.png").write_bytes(b"\x89PNG broken")
-    code, stdout, _ = run("evaluate", "--data", str(data), "--json")
+    code, stdout, _ = run("evaluate", "--data", str(data), "--json", "--model", str(tiny_model))
     assert code == 0
     result = json.loads(stdout)
     assert result["images"] == 11
-    assert 0 <= result["accuracy"] <= 1 and 0 <= result["macro_f1"] <= 1
-    assert result["per_class"]["happy"]["support"] == 6
-    assert result["per_class"]["happy"]["recall"] > 0.5
+    # the tiny model calls every face happy: 6 of 11 right; F1 of happy 12/17, of sad and surprise 0
+    assert result["accuracy"] == pytest.approx(6 / 11) and result["macro_f1"] == pytest.approx(12 / 17 / 3)
+    assert result["per_class"]["happy"] == {
+        "precision": pytest.approx(6 / 11),
+        "recall": 1.0,
+        "f1": pytest.approx(12 / 17),
+        "support": 6,
+    }
+    assert result["confusion"]["counts"][5] == [0, 0, 0, 3, 0, 0, 0]  # the three sad faces, called happy
     assert "neutral" in result["classes_without_images"]
     assert len(result["unreadable"]) == 1
-    code, stdout, _ = run("evaluate", "--data", str(data))
+    code, stdout, _ = run("evaluate", "--data", str(data), "--model", str(tiny_model))
     assert code == 0 and "no images of 'neutral'" in stdout
 
 

@@ -13,13 +13,13 @@ from emolens.vision.benchmark import BENCH_FRAME_FILES, BENCH_FRAMES_DIR, bench_
 SHA256_PREFIX = {"astronaut_640x480.png": "975f15752800f485", "astronaut4_640x480.png": "217dc50a086ca6f2"}
 
 
-def test_the_shipped_frames_are_the_benchmark_frames(analyzer) -> None:
+def test_the_shipped_frames_are_the_benchmark_frames(tiny_analyzer) -> None:
     names = BENCH_FRAME_FILES.values()
     digests = {n: hashlib.sha256((BENCH_FRAMES_DIR / n).read_bytes()).hexdigest()[:16] for n in names}
     assert digests == SHA256_PREFIX
     frames = bench_frames()
     assert {k: v.shape for k, v in frames.items()} == {"1 face": (480, 640, 3), "4 faces": (480, 640, 3)}
-    assert [len(analyzer.analyze(frames[k])) for k in ("1 face", "4 faces")] == [1, 4]
+    assert [len(tiny_analyzer.analyze(frames[k])) for k in ("1 face", "4 faces")] == [1, 4]
 
 
 def test_another_folder_is_read(tmp_path: Path) -> None:

@@ -1,4 +1,5 @@
-"""The JSON API against a real `emolens serve` process and its SQLite file."""
+"""The JSON API against a real `emolens serve` process and its SQLite file, serving the tiny test model
+(tests/tiny_model.py, which calls every face "happy"): the API's plumbing needs a model, not the shipped one."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import json
 import sqlite3
 import struct
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import cv2
@@ -19,7 +20,18 @@ from websockets.exceptions import InvalidStatus
 from websockets.sync.client import connect
 
 from emolens.session import COLUMNS
-from live_server import TOKEN, Server
+from live_server import TOKEN, Server, start_server
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory, tiny_model: Path) -> Iterator[Server]:
+    yield from start_server(tmp_path_factory.mktemp("serve"), "--model", str(tiny_model))
+
+
+@pytest.fixture()
+def serve(serve: Callable[..., Server], tiny_model: Path) -> Callable[..., Server]:
+    """tests/web/conftest.py's ``serve``, with the tiny model."""
+    return lambda *extra, token=None: serve("--model", str(tiny_model), *extra, token=token)
 
 
 def _jpeg(image: np.ndarray) -> bytes:
@@ -89,7 +101,7 @@ def test_session_api_life_cycle(server: Server) -> None:
 def test_analyze_one_image(server: Server, astronaut_bgr: np.ndarray) -> None:
     with server.client() as client:
         out = client.post("/api/analyze", files={"image": ("astronaut.jpg", _jpeg(astronaut_bgr), "image/jpeg")}).json()
-        assert len(out["faces"]) == 1 and out["faces"][0]["label"] == "happy"
+        assert [(f["label"], f["model"]) for f in out["faces"]] == [("happy", "emolens-tiny-test")]
         wrong = client.post("/api/analyze", files={"image": ("notes.txt", b"hello", "text/plain")})
         assert wrong.status_code == 415 and "unsupported type" in wrong.json()["detail"]
         corrupt = client.post("/api/analyze", files={"image": ("broken.jpg", b"\xff\xd8garbage", "image/jpeg")})
