@@ -17,7 +17,6 @@ from click.testing import CliRunner
 from emolens.cli.main import cli
 from emolens.session import COLUMNS
 from emolens.storage.facefiles import person_tag
-from emolens.vision.classify import ModelCard, default_model_path
 
 
 @pytest.fixture()
@@ -123,14 +122,17 @@ def test_evaluate_refuses_a_wrong_layout(tmp_path: Path) -> None:
 
 
 @pytest.mark.fer2013
-def test_evaluate_on_fer2013_matches_the_model_card(fer2013: Path) -> None:
-    code, stdout, _ = run("evaluate", "--data", str(fer2013), "--split", "test", "--json")
+def test_evaluate_reads_fer2013s_privatetest(fer_subset: Path, tiny_model: Path) -> None:
+    """The command on FER2013's layout; the shipped model's figures: tests/models/test_shipped_model.py."""
+    code, stdout, _ = run(
+        "evaluate", "--data", str(fer_subset), "--split", "test", "--json", "--model", str(tiny_model)
+    )
     assert code == 0
     result = json.loads(stdout)
-    assert result["images"] == 3589
-    card = ModelCard.load(default_model_path().with_suffix(".json"))
-    assert result["accuracy"] == pytest.approx(card.extra["metrics"]["test"]["accuracy"], abs=0.002)
-    assert result["macro_f1"] == pytest.approx(card.extra["metrics"]["test"]["macro_f1"], abs=0.002)
+    # 8 PrivateTest images per class, all called happy by the tiny model: F1 of happy 0.25, of the others 0
+    assert result["images"] == 56 and result["accuracy"] == pytest.approx(1 / 7)
+    assert result["per_class"]["happy"]["recall"] == 1.0 and result["macro_f1"] == pytest.approx(0.25 / 7)
+    assert [row[3] for row in result["confusion"]["counts"]] == [8] * 7
 
 
 def test_bench_reports_every_figure(tmp_path: Path) -> None:
