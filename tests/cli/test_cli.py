@@ -62,7 +62,7 @@ def test_video_writes_csv_jsonl_and_annotated_video(tmp_path: Path, moving_face_
     rows = list(csv.DictReader(table.open()))
     assert len(rows) == 20 and {r["track_id"] for r in rows} == {"1"}
     assert {r["emotion"] for r in rows} == {"happy"} and list(rows[0]) == list(COLUMNS)
-    assert float(rows[0]["p_happy"]) > 0.5
+    assert float(rows[0]["p_happy"]) == float(rows[0]["confidence"]) > 0.5
     capture = cv2.VideoCapture(str(out))
     assert int(capture.get(cv2.CAP_PROP_FRAME_COUNT)) == 20
     assert run("video", str(moving_face_video), "--jsonl", str(lines), "--every", "4", *model)[0] == 0
@@ -140,7 +140,9 @@ def test_bench_reports_every_figure(tmp_path: Path) -> None:
     assert code == 0
     result = json.loads(stdout)
     assert set(result["classifier"]) == {"batch_1", "batch_64"}
-    assert result["classifier"]["batch_1"]["faces_per_s"] > 0
+    for row in result["classifier"].values():
+        assert row["faces_per_s"] == pytest.approx(1000 / row["ms_per_face"])
+    assert set(result["pipeline"]) == {"1 face", "4 faces"}
     assert result["pipeline"]["1 face"]["faces_found_stream"] == 1
     assert result["pipeline"]["4 faces"]["faces_found_still"] == 4
 
