@@ -22,12 +22,12 @@ SAVED = {
 
 
 def test_a_run_uses_the_saved_weights_and_crop_setting(
-    tmp_path: Path, db_file: Path, store: Store, analyzer, astronaut_bgr: np.ndarray
+    tmp_path: Path, db_file: Path, store: Store, tiny_analyzer, astronaut_bgr: np.ndarray
 ) -> None:
     store.set_setting("user", SAVED)
     video = face_video(tmp_path / "v.avi", astronaut_bgr, 10)
     options = LiveOptions(scenario="Exam", out_dir=tmp_path / "out", window=False)
-    summary = run_live(str(video), options, db=str(db_file), analyzer=analyzer, data_folder=tmp_path / "data")
+    summary = run_live(str(video), options, db=str(db_file), analyzer=tiny_analyzer, data_folder=tmp_path / "data")
     assert summary.run is not None and summary.run.observations == 10
     expected = confidence_score(summary.counts, SAVED["weights"], 0.0)
     assert summary.confidence_score == expected != confidence_score(summary.counts)

@@ -20,16 +20,16 @@ from emolens.storage import Heartbeat, ObservationFilter, Store
 from emolens.vision.io import VideoSource
 
 
-def _viewer(tmp_path: Path, store: Store, analyzer, video: Path, **options) -> LiveViewer:
+def _viewer(tmp_path: Path, store: Store, tiny_analyzer, video: Path, **options) -> LiveViewer:
     opts = LiveOptions(scenario="Exam", out_dir=tmp_path / "out", window=False, **options)
-    return LiveViewer(analyzer, VideoSource(video), SessionRecorder.start(store, "Exam"), opts, is_file=True)
+    return LiveViewer(tiny_analyzer, VideoSource(video), SessionRecorder.start(store, "Exam"), opts, is_file=True)
 
 
 def test_a_session_without_window_is_counted_stored_and_summarised(
-    tmp_path: Path, store: Store, analyzer, astronaut_bgr: np.ndarray
+    tmp_path: Path, store: Store, tiny_analyzer, astronaut_bgr: np.ndarray
 ) -> None:
     video = face_video(tmp_path / "v.avi", astronaut_bgr, 30)
-    viewer = _viewer(tmp_path, store, analyzer, video)
+    viewer = _viewer(tmp_path, store, tiny_analyzer, video)
     summary = viewer.run()
     assert summary.run is not None and summary.session.observation_count == 30
     assert summary.run.frames == 30 and summary.run.observations == 30 and summary.counts["happy"] == 30
@@ -48,10 +48,10 @@ def test_a_session_without_window_is_counted_stored_and_summarised(
 
 
 def test_keys_actions_export_screenshot_reset_and_pause(
-    tmp_path: Path, store: Store, analyzer, astronaut_bgr: np.ndarray
+    tmp_path: Path, store: Store, tiny_analyzer, astronaut_bgr: np.ndarray
 ) -> None:
     video = face_video(tmp_path / "v.avi", astronaut_bgr, 12)
-    viewer = _viewer(tmp_path, store, analyzer, video)
+    viewer = _viewer(tmp_path, store, tiny_analyzer, video)
     frames = iter(viewer.source)
     for _ in range(5):
         viewer._step(frames)
@@ -77,12 +77,12 @@ def test_keys_actions_export_screenshot_reset_and_pause(
 
 
 def test_face_crops_are_off_by_default_and_saved_when_asked(
-    tmp_path: Path, store: Store, analyzer, astronaut_bgr: np.ndarray
+    tmp_path: Path, store: Store, tiny_analyzer, astronaut_bgr: np.ndarray
 ) -> None:
     video = face_video(tmp_path / "v.avi", astronaut_bgr, 10)
-    _viewer(tmp_path, store, analyzer, video).run()
+    _viewer(tmp_path, store, tiny_analyzer, video).run()
     assert not list(tmp_path.rglob("*.jpg"))
-    summary = _viewer(tmp_path, store, analyzer, video, save_faces=tmp_path / "faces", save_every=4).run()
+    summary = _viewer(tmp_path, store, tiny_analyzer, video, save_faces=tmp_path / "faces", save_every=4).run()
     crops = sorted((tmp_path / "faces").rglob("*.jpg"))
     assert len(crops) == 3  # frames 1, 5 and 9
     assert {c.parent.name for c in crops} == {"happy"} and summary.run is not None
@@ -90,10 +90,10 @@ def test_face_crops_are_off_by_default_and_saved_when_asked(
 
 
 def test_a_database_failure_mid_session_neither_stops_the_viewer_nor_loses_frames(
-    tmp_path: Path, store: Store, analyzer, astronaut_bgr: np.ndarray
+    tmp_path: Path, store: Store, tiny_analyzer, astronaut_bgr: np.ndarray
 ) -> None:
     video = face_video(tmp_path / "v.avi", astronaut_bgr, 8)
-    viewer = _viewer(tmp_path, store, analyzer, video)
+    viewer = _viewer(tmp_path, store, tiny_analyzer, video)
     frames = iter(viewer.source)
     for _ in range(3):
         viewer._step(frames)
