@@ -1,5 +1,4 @@
-"""The JSON API against a real `emolens serve` process and its SQLite file, serving the tiny test model
-(tests/tiny_model.py, which calls every face "happy"): the API's plumbing needs a model, not the shipped one."""
+"""The JSON API against a real `emolens serve` process (the tiny test model) and its SQLite file."""
 
 from __future__ import annotations
 
@@ -9,7 +8,7 @@ import json
 import sqlite3
 import struct
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import cv2
@@ -20,18 +19,7 @@ from websockets.exceptions import InvalidStatus
 from websockets.sync.client import connect
 
 from emolens.session import COLUMNS
-from live_server import TOKEN, Server, start_server
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory, tiny_model: Path) -> Iterator[Server]:
-    yield from start_server(tmp_path_factory.mktemp("serve"), "--model", str(tiny_model))
-
-
-@pytest.fixture()
-def serve(serve: Callable[..., Server], tiny_model: Path) -> Callable[..., Server]:
-    """tests/web/conftest.py's ``serve``, with the tiny model."""
-    return lambda *extra, token=None: serve("--model", str(tiny_model), *extra, token=token)
+from live_server import TOKEN, Server
 
 
 def _jpeg(image: np.ndarray) -> bytes:
