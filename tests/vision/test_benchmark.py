@@ -31,5 +31,7 @@ def test_another_folder_is_read(tmp_path: Path) -> None:
 
 def test_a_folder_without_the_frames_is_refused(tmp_path: Path) -> None:
     shutil.copy(BENCH_FRAMES_DIR / "astronaut_640x480.png", tmp_path)
-    with pytest.raises(DataLayoutError, match=r"lacks the benchmark frame\(s\) astronaut4_640x480\.png; .* --frames"):
+    with pytest.raises(
+        DataLayoutError, match=r"lacks the benchmark frame\(s\) astronaut4_640x480\.png; copy them .*--frames"
+    ):
         bench_frames(tmp_path)

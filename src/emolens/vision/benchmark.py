@@ -45,7 +45,7 @@ def bench_frames(folder: Path | None = None) -> dict[str, np.ndarray]:
     if missing:
         raise DataLayoutError(
             f"{root} lacks the benchmark frame(s) {', '.join(missing)}; "
-            f"copy them from {BENCH_FRAMES_DIR} or leave out --frames to use those"
+            f"copy them there from {BENCH_FRAMES_DIR}, or name no folder (--frames, $EMOLENS_BENCH_DIR) to time those"
         )
     return {label: read_image(root / name) for label, name in BENCH_FRAME_FILES.items()}
 
