@@ -2,34 +2,41 @@
 PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed
+RUNTIME := $(VENV)/.installed-runtime
+DEV := $(VENV)/.installed-dev
 
 .PHONY: install run test lint bench clean
 
-$(STAMP): pyproject.toml
+# Serving needs the runtime dependencies only (ONNX Runtime, no torch, playwright or mypy).
+$(RUNTIME): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e .
+	touch $(RUNTIME)
+
+# Tests, lint and training add the extras.
+$(DEV): $(RUNTIME)
 	# torch 2.13.0's CPU build lies on this machine's disk; install it first so nothing pulls a CUDA build.
 	$(BIN)/pip install --quiet torch==2.13.0
 	$(BIN)/pip install --quiet -e ".[train,dev]"
-	touch $(STAMP)
+	touch $(DEV)
 
-install: $(STAMP)
+install: $(DEV)
 
-run: $(STAMP)
+run: $(RUNTIME)
 	$(BIN)/emolens serve --host $(or $(HOST),127.0.0.1) --port $(or $(PORT),8000)
 
 # With Debian's PostgreSQL installed, the PostgreSQL tests run on a throw-away cluster (.ci/start-postgres,
 # as in CI); without it they are skipped. A set EMOLENS_TEST_POSTGRES_URL names another server instead.
-test: $(STAMP)
+test: $(DEV)
 	EMOLENS_TEST_POSTGRES_URL="$${EMOLENS_TEST_POSTGRES_URL:-$$(command -v pg_ctlcluster >/dev/null && .ci/start-postgres)}" \
 	  $(BIN)/python -m pytest $(PYTEST_ARGS)
 
-lint: $(STAMP)
+lint: $(DEV)
 	$(BIN)/ruff check src tests
 	$(BIN)/mypy src/emolens
 
-bench: $(STAMP)
+bench: $(RUNTIME)
 	$(BIN)/emolens bench
 
 clean:

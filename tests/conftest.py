@@ -193,3 +193,19 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
         yield f"sqlite:///{tmp_path / 'emolens.db'}"
     else:
         yield from postgres_database()
+
+
+@pytest.fixture(scope="session")
+def tiny_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A tiny ONNX emotion model with the shipped model's contract (tests/tiny_model.py), for tests that need
+    a model but not the shipped weights."""
+    from tiny_model import build_tiny_model
+
+    return build_tiny_model(tmp_path_factory.mktemp("tiny-model"))
+
+
+@pytest.fixture(scope="session")
+def tiny_analyzer(tiny_model: Path):
+    from emolens import Analyzer
+
+    return Analyzer(model=tiny_model)

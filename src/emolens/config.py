@@ -36,9 +36,9 @@ class Settings(BaseSettings):
     (default: ``emolens.db`` in the data folder); ``api_token``: required on every web request when set;
     ``allowed_hosts``: more Host names the web app answers (comma-separated); ``heartbeat_s``: how often a
     server or viewer says it is alive; ``log_level``: the web server's log level; ``bench_dir``: the
-    benchmark frames of ``emolens bench`` (default: ../shared/bench). Drift monitoring of the live sessions,
-    the kiosk and the desktop viewer: ``drift_monitoring`` turns it on or off, ``drift_window`` faces are tested
-    every ``drift_check_every`` new ones, one analysed frame in ``drift_every`` is measured, against
+    benchmark frames of ``emolens bench`` (default: the frames shipped in the package). Drift monitoring of
+    the live sessions, the kiosk and the desktop viewer: ``drift_monitoring`` turns it on or off,
+    ``drift_window`` faces are tested every ``drift_check_every`` new ones, one analysed frame in ``drift_every`` is measured, against
     ``drift_profile`` (default: the model's own profile), and ``drift_hook`` (a command, or an http URL on
     this machine) is told of each drift event.
     """

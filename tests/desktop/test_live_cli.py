@@ -35,13 +35,13 @@ def _wait_for(predicate, what: str, timeout_s: float = TIMEOUT_S):  # type: igno
 class LiveProcess:
     """`emolens live` in a subprocess on a display, with helpers to press keys and find its files."""
 
-    def __init__(self, args: list[str], display: str | None, out: Path):
+    def __init__(self, args: list[str], display: str | None, out: Path, model: Path):
         env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
         if display:
             env["DISPLAY"] = display
         self.out = out
         self.proc = subprocess.Popen(
-            [EMOLENS, "live", *args, "--out", str(out)],
+            [EMOLENS, "live", *args, "--out", str(out), "--model", str(model)],
             env=env,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
@@ -99,11 +99,12 @@ def long_video(tmp_path: Path, astronaut_bgr: np.ndarray) -> Path:
 
 
 @pytest.fixture()
-def live(display: str, tmp_path: Path, long_video: Path) -> Iterator[LiveProcess]:
+def live(display: str, tmp_path: Path, long_video: Path, tiny_model: Path) -> Iterator[LiveProcess]:
     process = LiveProcess(
         ["--source", str(long_video), "--db", str(tmp_path / "e.db"), "--scenario", "Interview"],
         display,
         tmp_path / "out",
+        tiny_model,
     )
     yield process
     if process.proc.poll() is None:
@@ -137,20 +138,21 @@ def test_window_keys_screenshot_export_pause_reset_and_quit(live: LiveProcess, t
     assert "SESSION SUMMARY" in stdout
     assert "paused" in stderr and "resumed" in stderr and "statistics reset" in stderr
     summary = json.loads(live.file("summary.json").read_text())
-    assert summary["resets"] == 1 and summary["scenario"] == "Interview" and summary["source"] == "desktop"
-    assert 0 < summary["frames"] < 200, "q ended the run before the end of the video"
-    assert summary["observations"] == summary["stored_observations"] >= len(third)
-    assert summary["files"]["screenshots"] == [str(shot)]
-    assert len(summary["files"]["csv exports"]) == 3
+    run, session = summary["run"], summary["session"]
+    assert run["resets"] == 1 and session["scenario"] == "Interview" and session["source"] == "desktop"
+    assert 0 < run["frames"] < 200, "q ended the run before the end of the video"
+    assert run["observations"] == session["observation_count"] >= len(third)
+    assert run["files"]["screenshots"] == [str(shot)]
+    assert len(run["files"]["csv exports"]) == 3
 
     store = Store(f"sqlite:///{tmp_path / 'e.db'}")
     try:
-        session = store.get_session(summary["session_id"])
+        session = store.get_session(summary["session"]["id"])
         rows = store.query_observations(ObservationFilter(session_id=session.id))
     finally:
         store.close()
     assert session.source == "desktop" and session.ended_at is not None and session.scenario == "Interview"
-    assert sum(r.frames for r in rows) == summary["observations"]  # every face seen, in per-track samples
+    assert sum(r.frames for r in rows) == summary["run"]["observations"]  # every face seen, in per-track samples
     assert [r["emotion"] for r in third] == [r.emotion for r in rows[: len(third)]]
 
 
@@ -160,18 +162,18 @@ def test_terminating_the_viewer_still_saves_the_session(live: LiveProcess, tmp_p
     live.proc.send_signal(signal.SIGTERM)
     stdout, _ = live.finish()
     summary = json.loads(live.file("summary.json").read_text())
-    assert summary["frames"] > 0 and summary["stored_observations"] == summary["observations"]
+    assert summary["run"]["frames"] > 0 and summary["session"]["observation_count"] == summary["run"]["observations"]
     assert "SESSION SUMMARY" in stdout
 
 
-def test_no_window_runs_a_video_to_the_end(tmp_path: Path, astronaut_bgr: np.ndarray) -> None:
+def test_no_window_runs_a_video_to_the_end(tmp_path: Path, astronaut_bgr: np.ndarray, tiny_model: Path) -> None:
     video = face_video(tmp_path / "v.avi", astronaut_bgr, 25)
     db = tmp_path / "e.db"
-    process = LiveProcess(["--source", str(video), "--db", str(db), "--no-window"], None, tmp_path / "out")
+    process = LiveProcess(["--source", str(video), "--db", str(db), "--no-window"], None, tmp_path / "out", tiny_model)
     stdout, _ = process.finish()
     summary = json.loads(process.file("summary.json").read_text())
-    assert summary["frames"] == 25 and summary["stored_observations"] == summary["observations"] == 25
-    assert summary["scenario"] == "Online Class" and "SESSION SUMMARY" in stdout
+    assert summary["run"]["frames"] == summary["run"]["observations"] == summary["session"]["observation_count"] == 25
+    assert summary["session"]["scenario"] == "Online Class" and "SESSION SUMMARY" in stdout
     assert not list(tmp_path.rglob("*.jpg")), "face crops are off by default"
 
 
@@ -182,19 +184,23 @@ def test_no_window_runs_a_video_to_the_end(tmp_path: Path, astronaut_bgr: np.nda
         (["--source", "0", "--weights", "happy=lots"], "bad weight"),
     ],
 )
-def test_bad_input_gets_a_clear_error(tmp_path: Path, args: list[str], message: str) -> None:
-    process = LiveProcess([*args, "--no-window", "--db", str(tmp_path / "e.db")], None, tmp_path / "out")
+def test_bad_input_gets_a_clear_error(tmp_path: Path, args: list[str], message: str, tiny_model: Path) -> None:
+    process = LiveProcess([*args, "--no-window", "--db", str(tmp_path / "e.db")], None, tmp_path / "out", tiny_model)
     _, stderr = process.proc.communicate(timeout=TIMEOUT_S)
     assert process.proc.returncode == 2 and message in stderr
 
 
-def test_a_window_without_display_says_what_to_do(tmp_path: Path, long_video: Path) -> None:
-    process = LiveProcess(["--source", str(long_video), "--db", str(tmp_path / "e.db")], None, tmp_path / "out")
+def test_a_window_without_display_says_what_to_do(tmp_path: Path, long_video: Path, tiny_model: Path) -> None:
+    process = LiveProcess(
+        ["--source", str(long_video), "--db", str(tmp_path / "e.db")], None, tmp_path / "out", tiny_model
+    )
     _, stderr = process.proc.communicate(timeout=TIMEOUT_S)
     assert process.proc.returncode == 2 and "--no-window" in stderr and "xvfb-run" in stderr
 
 
-def test_enrolled_people_are_named_in_the_stored_observations(tmp_path: Path, astronaut_bgr: np.ndarray) -> None:
+def test_enrolled_people_are_named_in_the_stored_observations(
+    tmp_path: Path, astronaut_bgr: np.ndarray, tiny_model: Path
+) -> None:
     db, photo = tmp_path / "people.db", tmp_path / "eileen.jpg"
     cv2.imwrite(str(photo), astronaut_bgr)
     enrol = subprocess.run(
@@ -205,20 +211,20 @@ def test_enrolled_people_are_named_in_the_stored_observations(tmp_path: Path, as
     )
     assert enrol.returncode == 0, enrol.stderr
     video = face_video(tmp_path / "v.avi", astronaut_bgr, 12)
-    process = LiveProcess(["--source", str(video), "--db", str(db), "--no-window"], None, tmp_path / "out")
+    process = LiveProcess(["--source", str(video), "--db", str(db), "--no-window"], None, tmp_path / "out", tiny_model)
     stdout, stderr = process.finish()
     assert "naming 1 enrolled people" in stderr and "person       Eileen:" in stdout
     summary = json.loads(process.file("summary.json").read_text())
-    assert sum(summary["person_counts"]["Eileen"].values()) == 12
+    assert summary["person_counts"] == {"Eileen": {"happy": 12}}
     store = Store(f"sqlite:///{db}")
     try:
-        rows = store.query_observations(ObservationFilter(session_id=summary["session_id"]))
+        rows = store.query_observations(ObservationFilter(session_id=summary["session"]["id"]))
         assert sum(r.frames for r in rows) == 12 and {r.person for r in rows} == {"Eileen"}
         unnamed = LiveProcess(
-            ["--source", str(video), "--db", str(db), "--no-window", "--no-people"], None, tmp_path / "out2"
+            ["--source", str(video), "--db", str(db), "--no-window", "--no-people"], None, tmp_path / "out2", tiny_model
         )
         unnamed.finish()
-        session_id = json.loads(unnamed.file("summary.json").read_text())["session_id"]
+        session_id = json.loads(unnamed.file("summary.json").read_text())["session"]["id"]
         assert {r.person for r in store.query_observations(ObservationFilter(session_id=session_id))} == {None}
     finally:
         store.close()

@@ -22,18 +22,18 @@ SAVED = {
 
 
 def test_a_run_uses_the_saved_weights_and_crop_setting(
-    tmp_path: Path, db_file: Path, store: Store, analyzer, astronaut_bgr: np.ndarray
+    tmp_path: Path, db_file: Path, store: Store, tiny_analyzer, astronaut_bgr: np.ndarray
 ) -> None:
     store.set_setting("user", SAVED)
     video = face_video(tmp_path / "v.avi", astronaut_bgr, 10)
     options = LiveOptions(scenario="Exam", out_dir=tmp_path / "out", window=False)
-    summary = run_live(str(video), options, db=str(db_file), analyzer=analyzer, data_folder=tmp_path / "data")
-    assert summary.observations == 10
-    expected = confidence_score(summary.emotion_counts, SAVED["weights"], 0.0)
-    assert summary.confidence_score == expected != confidence_score(summary.emotion_counts)
+    summary = run_live(str(video), options, db=str(db_file), analyzer=tiny_analyzer, data_folder=tmp_path / "data")
+    assert summary.run is not None and summary.run.observations == 10
+    expected = confidence_score(summary.counts, SAVED["weights"], 0.0)
+    assert summary.confidence_score == expected != confidence_score(summary.counts)
     # in the data folder, by session, where the web app's deletions find them
-    crops = sorted((tmp_path / "data" / "face_crops" / summary.session_id).rglob("*.jpg"))
-    assert len(crops) == 2 and summary.files["face crops"] == [str(p) for p in crops]  # frames 1 and 6
+    crops = sorted((tmp_path / "data" / "face_crops" / summary.session.id).rglob("*.jpg"))
+    assert len(crops) == 2 and summary.run.files["face crops"] == [str(p) for p in crops]  # frames 1 and 6
 
 
 def test_flags_override_the_saved_settings(tmp_path: Path, store: Store) -> None:

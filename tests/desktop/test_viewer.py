@@ -20,36 +20,39 @@ from emolens.storage import Heartbeat, ObservationFilter, Store
 from emolens.vision.io import VideoSource
 
 
-def _viewer(tmp_path: Path, store: Store, analyzer, video: Path, **options) -> LiveViewer:
+def _viewer(tmp_path: Path, store: Store, tiny_analyzer, video: Path, **options) -> LiveViewer:
     opts = LiveOptions(scenario="Exam", out_dir=tmp_path / "out", window=False, **options)
-    return LiveViewer(analyzer, VideoSource(video), SessionRecorder.start(store, "Exam"), opts, is_file=True)
+    return LiveViewer(tiny_analyzer, VideoSource(video), SessionRecorder.start(store, "Exam"), opts, is_file=True)
 
 
 def test_a_session_without_window_is_counted_stored_and_summarised(
-    tmp_path: Path, store: Store, analyzer, astronaut_bgr: np.ndarray
+    tmp_path: Path, store: Store, tiny_analyzer, astronaut_bgr: np.ndarray
 ) -> None:
     video = face_video(tmp_path / "v.avi", astronaut_bgr, 30)
-    viewer = _viewer(tmp_path, store, analyzer, video)
+    viewer = _viewer(tmp_path, store, tiny_analyzer, video)
     summary = viewer.run()
-    assert summary.frames == 30 and summary.observations == 30 and summary.stored_observations == 30
-    assert summary.dominant == max(summary.emotion_counts, key=summary.emotion_counts.get)
-    assert summary.fps_mean > 0 and summary.source == "desktop" and summary.scenario == "Exam"
-    rows = store.query_observations(ObservationFilter(session_id=summary.session_id))
-    assert sum(r.frames for r in rows) == 30 and len(rows) < 30 and {r.source for r in rows} == {"desktop"}
+    assert summary.run is not None and summary.run.stored == 30 and summary.session.observation_count == 6
+    assert summary.run.frames == 30 and summary.run.observations == 30 and summary.counts["happy"] == 30
+    assert summary.dominant == "happy" and summary.shares["happy"] == 1.0 and summary.trending == []
+    assert summary.run.fps_mean > 0 and summary.session.source == "desktop" and summary.session.scenario == "Exam"
+    rows = store.query_observations(ObservationFilter(session_id=summary.session.id))
+    assert sum(r.frames for r in rows) == 30 and {r.source for r in rows} == {"desktop"}
     # frame times follow the video's clock: 30 frames at 10 FPS make 6 half-second samples of 5 frames
     assert [r.frames for r in rows] == [5] * 6
     assert (rows[-1].timestamp - rows[0].timestamp).total_seconds() == 2.5
     saved = json.loads((viewer.folder / "summary.json").read_text())
-    assert saved["session_id"] == summary.session_id and saved["emotion_counts"] == summary.emotion_counts
-    assert "SESSION SUMMARY" in (viewer.folder / "summary.txt").read_text()
-    assert store.get_session(summary.session_id).ended_at is not None
+    assert saved["session"]["id"] == summary.session.id and saved["counts"] == summary.counts
+    assert saved["run"]["frames"] == 30 and saved["advice"]["tips"] == summary.advice.tips != []
+    text = (viewer.folder / "summary.txt").read_text()
+    assert text.startswith("SESSION SUMMARY") and "observations 30 (30 stored in sqlite" in text
+    assert store.get_session(summary.session.id).ended_at == summary.session.ended_at
 
 
 def test_keys_actions_export_screenshot_reset_and_pause(
-    tmp_path: Path, store: Store, analyzer, astronaut_bgr: np.ndarray
+    tmp_path: Path, store: Store, tiny_analyzer, astronaut_bgr: np.ndarray
 ) -> None:
     video = face_video(tmp_path / "v.avi", astronaut_bgr, 12)
-    viewer = _viewer(tmp_path, store, analyzer, video)
+    viewer = _viewer(tmp_path, store, tiny_analyzer, video)
     frames = iter(viewer.source)
     for _ in range(5):
         viewer._step(frames)
@@ -70,28 +73,28 @@ def test_keys_actions_export_screenshot_reset_and_pause(
     image = viewer.render()
     assert image is not None and image.shape == (480, 640 + PANEL_WIDTH, 3)
     summary = viewer.run()  # the rest of the video
-    assert summary.frames == 12 and summary.resets == 1
-    assert summary.files == {"screenshots": [str(shot)], "csv exports": [str(export)]}
+    assert summary.run is not None and summary.run.frames == 12 and summary.run.resets == 1
+    assert summary.run.files == {"screenshots": [str(shot)], "csv exports": [str(export)]}
 
 
 def test_face_crops_are_off_by_default_and_saved_when_asked(
-    tmp_path: Path, store: Store, analyzer, astronaut_bgr: np.ndarray
+    tmp_path: Path, store: Store, tiny_analyzer, astronaut_bgr: np.ndarray
 ) -> None:
     video = face_video(tmp_path / "v.avi", astronaut_bgr, 10)
-    _viewer(tmp_path, store, analyzer, video).run()
+    _viewer(tmp_path, store, tiny_analyzer, video).run()
     assert not list(tmp_path.rglob("*.jpg"))
-    summary = _viewer(tmp_path, store, analyzer, video, save_faces=tmp_path / "faces", save_every=4).run()
+    summary = _viewer(tmp_path, store, tiny_analyzer, video, save_faces=tmp_path / "faces", save_every=4).run()
     crops = sorted((tmp_path / "faces").rglob("*.jpg"))
     assert len(crops) == 3  # frames 1, 5 and 9
-    assert {c.parent.name for c in crops} <= set(summary.emotion_counts)
-    assert sorted(summary.files["face crops"]) == [str(c) for c in crops]
+    assert {c.parent.name for c in crops} == {"happy"} and summary.run is not None
+    assert sorted(summary.run.files["face crops"]) == [str(c) for c in crops]
 
 
 def test_a_database_failure_mid_session_neither_stops_the_viewer_nor_loses_frames(
-    tmp_path: Path, store: Store, analyzer, astronaut_bgr: np.ndarray
+    tmp_path: Path, store: Store, tiny_analyzer, astronaut_bgr: np.ndarray
 ) -> None:
     video = face_video(tmp_path / "v.avi", astronaut_bgr, 8)
-    viewer = _viewer(tmp_path, store, analyzer, video)
+    viewer = _viewer(tmp_path, store, tiny_analyzer, video)
     frames = iter(viewer.source)
     for _ in range(3):
         viewer._step(frames)
@@ -101,7 +104,8 @@ def test_a_database_failure_mid_session_neither_stops_the_viewer_nor_loses_frame
     viewer.notify = lines.append
     assert viewer.export_csv() is None and "could not export the CSV" in lines[-1]
     summary = viewer.run()
-    assert summary.frames == 8
+    assert summary.run is not None and summary.run.frames == summary.run.observations == 8
+    assert summary.counts["happy"] == 8 and summary.session.observation_count == 0  # counted, though none stored
     with (viewer.folder / "unsaved-observations.csv").open() as handle:
         assert sum(int(row["frames"]) for row in csv.DictReader(handle)) == 8
 

@@ -34,7 +34,8 @@ def test_the_web_app_shows_a_desktop_session(tmp_path: Path, astronaut_bgr: np.n
             timeout=120,
         )
         assert run.returncode == 0, run.stderr
-        session_id = json.loads(next((tmp_path / "out").glob("*/summary.json")).read_text())["session_id"]
+        saved = json.loads(next((tmp_path / "out").glob("*/summary.json")).read_text())
+        session_id = saved["session"]["id"]
         sessions = httpx.get(f"{server.url}/api/sessions", params={"source": "desktop"}).json()
         assert [s["id"] for s in sessions] == [session_id]
         rows = httpx.get(f"{server.url}/api/observations", params={"session_id": session_id}).json()
@@ -42,5 +43,7 @@ def test_the_web_app_shows_a_desktop_session(tmp_path: Path, astronaut_bgr: np.n
         stats = httpx.get(f"{server.url}/api/observations/stats", params={"source": "desktop"}).json()
         assert stats["total"] == len(rows)
         summary = httpx.get(f"{server.url}/api/sessions/{session_id}/summary").json()
-        assert sum(summary["counts"].values()) == len(rows) and summary["session"]["scenario"] == "Exam"
-        assert summary["dominant"] and summary["advice"]
+        assert sum(summary["counts"].values()) == 20 and summary["session"]["scenario"] == "Exam"
+        same = ("counts", "shares", "confidence_score", "dominant", "mean_confidence", "trending", "advice")
+        assert {k: summary[k] for k in same} == {k: saved[k] for k in same}, "one summary of one session"
+        assert summary["dominant"] == "happy" and summary["advice"]["tips"] and summary["run"] is None

@@ -17,12 +17,12 @@ from emolens.storage.facefiles import crop_name
 NAME = re.compile(r"^(?P<emotion>[a-z]+)_(?P<conf>\d+\.\d)_(?P<stamp>\d{8}_\d{6}_\d{6})_t(?P<track>\d+)\.jpg$")
 
 
-def test_saves_every_nth_frame_into_emotion_folders(tmp_path: Path, analyzer, astronaut_bgr: np.ndarray) -> None:
+def test_saves_every_nth_frame_into_emotion_folders(tmp_path: Path, tiny_analyzer, astronaut_bgr: np.ndarray) -> None:
     image = face_grid(astronaut_bgr, 2, 1)  # two faces
-    tracker = analyzer.new_tracker()
+    tracker = tiny_analyzer.new_tracker()
     from emolens.vision.io import Frame
 
-    predictions = analyzer.analyze_frame(Frame(0, 0.0, image), tracker).predictions
+    predictions = tiny_analyzer.analyze_frame(Frame(0, 0.0, image), tracker).predictions
     assert len(predictions) == 2
     saver = FaceCropSaver(tmp_path / "faces", every=3)
     when = datetime(2024, 2, 23, 14, 30, 12, 123456, tzinfo=UTC)
@@ -40,8 +40,8 @@ def test_saves_every_nth_frame_into_emotion_folders(tmp_path: Path, analyzer, as
         assert crop is not None and crop.shape[0] >= pred.face.bbox.height
 
 
-def test_crop_name_without_track(analyzer, astronaut_bgr: np.ndarray) -> None:
-    pred = analyzer.analyze(astronaut_bgr)[0]
+def test_crop_name_without_track(tiny_analyzer, astronaut_bgr: np.ndarray) -> None:
+    pred = tiny_analyzer.analyze(astronaut_bgr)[0]
     name = crop_name(pred, datetime(2024, 1, 2, 3, 4, 5, 6, tzinfo=UTC))
     assert name == f"{pred.label.value}_{pred.confidence * 100:.1f}_20240102_030405_000006.jpg"
 

@@ -6,22 +6,26 @@ import csv
 import io
 import json
 import math
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from pydantic import ValidationError
 from tests.session.test_stats import H, N, S, pred
 
-from emolens.analytics import DEFAULT_WEIGHTS, trending_emotions
+from emolens.analytics import DEFAULT_WEIGHTS, confidence_score, trending_emotions
 from emolens.session import (
     COLUMNS,
     ObservationRow,
+    RunFacts,
     SessionRecorder,
     UserSettings,
     csv_lines,
     jsonl_lines,
     load_user_settings,
     save_user_settings,
+    session_summary,
+    summarize_run,
 )
 from emolens.session.stats import LiveStats
 from emolens.storage import ObservationFilter, ObservationIn, Store
@@ -88,3 +92,28 @@ def test_stored_and_video_rows_share_the_columns(store: Store) -> None:
     assert table[0]["emotion"] == "happy" and table[0]["timestamp"] == T0.isoformat() and table[0]["frame"] == ""
     line = json.loads(next(jsonl_lines(stored)))
     assert list(line) == list(COLUMNS) and line["scenario"] == "=HYPERLINK(1)" and line["frame"] is None
+
+
+def test_a_live_run_and_its_stored_session_have_the_same_summary(store: Store, tmp_path) -> None:
+    labels = [H] * 12 + [S] * 8
+    predictions = [
+        replace(pred(label, 0.5 + i / 40), person="Ada" if i % 3 == 0 else None) for i, label in enumerate(labels)
+    ]
+    stats = LiveStats()
+    recorder = SessionRecorder.start(store, "Interview", source="desktop", batch=5)
+    for i, p in enumerate(predictions):
+        stats.add(float(i), [p])
+        recorder.add([p], T0 + timedelta(seconds=i))
+    record = recorder.close(tmp_path / "unsaved.csv")
+    prefs = UserSettings(weights={"happy": 3.0, "sad": -1.0}, other_weight=0.0)
+    run = RunFacts(
+        frames=20, observations=20, stored=20, max_faces=1, fps_mean=10.0, duration_s=2.0, resets=0, database="x"
+    )
+    live = summarize_run(stats, record, run, prefs.weights, prefs.other_weight)
+    stored = session_summary(store, record.id, prefs)
+    assert live.model_dump(exclude={"run", "timeline"}) == stored.model_dump(exclude={"run", "timeline"})
+    assert live.counts == {"angry": 0, "disgust": 0, "fear": 0, "happy": 12, "neutral": 0, "sad": 8, "surprise": 0}
+    assert live.trending == [("sad", 0.8571)] and live.dominant == "happy"
+    assert live.person_counts == {"Ada": {"happy": 4, "sad": 3}} and live.mean_confidence == 0.7375
+    assert live.confidence_score == confidence_score(live.counts, prefs.weights, 0.0)
+    assert live.run == run and stored.run is None and len(stored.timeline) == 20 and live.timeline == []

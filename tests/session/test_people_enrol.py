@@ -24,8 +24,8 @@ def store(tmp_path: Path):
 
 
 @pytest.fixture(scope="module")
-def analyzer() -> Analyzer:
-    return Analyzer(small_faces="never")
+def analyzer(tiny_model: Path) -> Analyzer:
+    return Analyzer(model=tiny_model, small_faces="never")
 
 
 def test_enrol_two_people_then_recognise_and_remove(store, analyzer, astronaut_bgr, hopper_bgr, tmp_path):

@@ -70,7 +70,7 @@ def test_a_locked_database_loses_nothing(store: Store, db_file: Path, tmp_path: 
     finally:
         blocker.execute("ROLLBACK")
         blocker.close()
-    assert session.ended_at is not None
+    assert session.ended_at is not None and session.observation_count == 0 and recorder.unsaved == 3
     with (tmp_path / "unsaved.csv").open() as handle:
         assert len(list(csv.DictReader(handle))) == 3
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 from datetime import UTC, datetime, timedelta
 
@@ -47,7 +48,7 @@ def test_sessions_carry_their_owner(db_url: str) -> None:
     with store.engine.connect() as conn:
         owners = dict(conn.execute(text("SELECT id, owner_id FROM sessions")).all())
         kind, pid = conn.execute(text("SELECT kind, pid FROM owners WHERE id = :id"), {"id": owner}).one()
-    assert owners == {orphan.id: None, owned.id: owner} and kind == "server" and pid > 0
+    assert owners == {orphan.id: None, owned.id: owner} and kind == "server" and pid == os.getpid()
     store.close()
 
 
@@ -122,9 +123,13 @@ def test_heartbeat_thread_beats_and_reaps(db_url: str) -> None:
         while alive.get_session(session.id).ended_at is None and time.monotonic() < deadline:
             time.sleep(0.05)
         assert alive.get_session(session.id).ended_at == T0
-        with alive.engine.connect() as conn:
-            seen = conn.execute(text("SELECT heartbeat_at FROM owners WHERE id = :id"), {"id": alive.owner_id}).one()
-        assert seen is not None
+        beats = []
+        for _ in range(2):
+            with alive.engine.connect() as conn:
+                query = text("SELECT heartbeat_at FROM owners WHERE id = :id")
+                beats.append(conn.execute(query, {"id": alive.owner_id}).scalar_one())
+            time.sleep(0.35)
+        assert beats[1] > beats[0], "the heartbeat (every 0.1 s) did not move"
     finally:
         beat.stop()
     assert alive.owner_id is None

@@ -35,10 +35,10 @@ def recognizer() -> DlibRecognizer:
 
 
 @pytest.fixture(scope="module")
-def people_analyzer(recognizer, astronaut_bgr, hopper_bgr):
+def people_analyzer(recognizer, astronaut_bgr, hopper_bgr, tiny_model):
     from emolens import Analyzer
 
-    analyzer = Analyzer(recognizer=recognizer, refresh_every=5)
+    analyzer = Analyzer(model=tiny_model, recognizer=recognizer, refresh_every=5)
     analyzer.gallery = Gallery(
         [("astronaut", analyzer.embed_one(astronaut_bgr)), ("hopper", analyzer.embed_one(hopper_bgr))]
     )
@@ -76,10 +76,12 @@ def test_two_enrolled_people_told_apart_in_one_frame(people_analyzer, astronaut_
     assert predictions[0].to_dict()["person"] == "hopper"
 
 
-def test_unenrolled_face_stays_unknown(recognizer, people_analyzer, astronaut_bgr, hopper_bgr):
+def test_unenrolled_face_stays_unknown(recognizer, people_analyzer, astronaut_bgr, hopper_bgr, tiny_model):
     from emolens import Analyzer
 
-    only_hopper = Analyzer(recognizer=recognizer, gallery=Gallery([("hopper", people_analyzer.embed_one(hopper_bgr))]))
+    only_hopper = Analyzer(
+        model=tiny_model, recognizer=recognizer, gallery=Gallery([("hopper", people_analyzer.embed_one(hopper_bgr))])
+    )
     assert [p.person for p in only_hopper.analyze(astronaut_bgr)] == [None]
 
 
@@ -90,11 +92,11 @@ def test_the_cameraman_is_a_stranger(people_analyzer):
     assert predictions and predictions[0].person is None
 
 
-def test_removed_person_is_no_longer_recognised(recognizer, people_analyzer, astronaut_bgr):
+def test_removed_person_is_no_longer_recognised(recognizer, people_analyzer, astronaut_bgr, tiny_model):
     from emolens import Analyzer
 
     gallery = Gallery([("astronaut", people_analyzer.embed_one(astronaut_bgr))])
-    analyzer = Analyzer(recognizer=recognizer, gallery=gallery)
+    analyzer = Analyzer(model=tiny_model, recognizer=recognizer, gallery=gallery)
     assert [p.person for p in analyzer.analyze(astronaut_bgr)] == ["astronaut"]
     gallery.remove("astronaut")
     assert gallery.people == [] and [p.person for p in analyzer.analyze(astronaut_bgr)] == [None]
@@ -144,11 +146,13 @@ def _video_of_transformed_copies(tmp_path: Path, astronaut_bgr: np.ndarray) -> P
     return write_video(tmp_path / "astronaut.avi", frames)
 
 
-def test_stream_recognises_once_per_track_and_refreshes(recognizer, people_analyzer, tmp_path, astronaut_bgr):
+def test_stream_recognises_once_per_track_and_refreshes(
+    recognizer, people_analyzer, tmp_path, astronaut_bgr, tiny_model
+):
     from emolens import Analyzer
 
     counting = CountingRecognizer(recognizer)
-    analyzer = Analyzer(recognizer=counting, gallery=people_analyzer.gallery, refresh_every=8)
+    analyzer = Analyzer(model=tiny_model, recognizer=counting, gallery=people_analyzer.gallery, refresh_every=8)
     results = list(analyzer.analyze_stream(_video_of_transformed_copies(tmp_path, astronaut_bgr)))
     people = [[p.person for p in r.predictions] for r in results]
     assert people == [["astronaut"]] * 20
@@ -156,11 +160,13 @@ def test_stream_recognises_once_per_track_and_refreshes(recognizer, people_analy
     assert counting.faces_embedded == 3  # frames 1, 9 and 17 of one track
 
 
-def test_stream_tells_two_people_apart_and_rechecks_after_gallery_change(people_analyzer, astronaut_bgr, hopper_bgr):
+def test_stream_tells_two_people_apart_and_rechecks_after_gallery_change(
+    people_analyzer, astronaut_bgr, hopper_bgr, tiny_model
+):
     from emolens import Analyzer
 
     gallery = Gallery([("astronaut", people_analyzer.embed_one(astronaut_bgr))])
-    analyzer = Analyzer(recognizer=people_analyzer.recognizer, gallery=gallery, refresh_every=100)
+    analyzer = Analyzer(model=tiny_model, recognizer=people_analyzer.recognizer, gallery=gallery, refresh_every=100)
     image = side_by_side(astronaut_bgr, hopper_bgr)
     tracker = analyzer.new_tracker()
     first = analyzer.analyze_frame(Frame(0, 0.0, image), tracker)

@@ -1,4 +1,5 @@
-"""Fixtures: a real `emolens serve` process per test module, and a factory for servers with options."""
+"""Fixtures: a real `emolens serve` process per test module, and a factory for servers with options; both serve
+the tiny test model (tests/tiny_model.py, every face "happy"): the web app's tests need a model, not the shipped one."""
 
 from __future__ import annotations
 
@@ -11,12 +12,12 @@ from live_server import Server, start_server
 
 
 @pytest.fixture()
-def serve(tmp_path: Path) -> Iterator[Callable[..., Server]]:
+def serve(tmp_path: Path, tiny_model: Path) -> Iterator[Callable[..., Server]]:
     """Start servers with extra options: ``serve("--camera", path, token=...)``; all stop after the test."""
     running: list[Iterator[Server]] = []
 
     def start(*extra: str, token: str | None = None) -> Server:
-        generator = start_server(tmp_path / f"s{len(running)}", *extra, token=token)
+        generator = start_server(tmp_path / f"s{len(running)}", "--model", str(tiny_model), *extra, token=token)
         running.append(generator)
         return next(generator)
 
@@ -26,5 +27,5 @@ def serve(tmp_path: Path) -> Iterator[Callable[..., Server]]:
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    yield from start_server(tmp_path_factory.mktemp("serve"))
+def server(tmp_path_factory: pytest.TempPathFactory, tiny_model: Path) -> Iterator[Server]:
+    yield from start_server(tmp_path_factory.mktemp("serve"), "--model", str(tiny_model))

@@ -1,4 +1,4 @@
-"""The JSON API against a real `emolens serve` process and its SQLite file."""
+"""The JSON API against a real `emolens serve` process (the tiny test model) and its SQLite file."""
 
 from __future__ import annotations
 
@@ -89,7 +89,7 @@ def test_session_api_life_cycle(server: Server) -> None:
 def test_analyze_one_image(server: Server, astronaut_bgr: np.ndarray) -> None:
     with server.client() as client:
         out = client.post("/api/analyze", files={"image": ("astronaut.jpg", _jpeg(astronaut_bgr), "image/jpeg")}).json()
-        assert len(out["faces"]) == 1 and out["faces"][0]["label"] == "happy"
+        assert [(f["label"], f["model"]) for f in out["faces"]] == [("happy", "emolens-tiny-test")]
         wrong = client.post("/api/analyze", files={"image": ("notes.txt", b"hello", "text/plain")})
         assert wrong.status_code == 415 and "unsupported type" in wrong.json()["detail"]
         corrupt = client.post("/api/analyze", files={"image": ("broken.jpg", b"\xff\xd8garbage", "image/jpeg")})

@@ -20,7 +20,7 @@ __all__ = ["command"]
     "--frames",
     type=click.Path(file_okay=False, path_type=Path),
     help="Folder with astronaut_640x480.png and astronaut4_640x480.png "
-    "(default: $EMOLENS_BENCH_DIR, else ../shared/bench, else generated).",
+    "(default: $EMOLENS_BENCH_DIR, else the frames shipped in the package).",
 )
 @analyzer_options
 def command(

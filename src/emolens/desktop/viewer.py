@@ -22,6 +22,7 @@ from emolens.session import (
     FpsMeter,
     LiveStats,
     ObservationRow,
+    RunFacts,
     SessionRecorder,
     SessionSummary,
     UserSettings,
@@ -128,7 +129,7 @@ class LiveViewer:
             if self.options.window:
                 cv2.destroyWindow(WINDOW)
         summary = self.finish()
-        if failure is not None and summary.frames == 0:
+        if failure is not None and self.session_stats.frames == 0:
             raise failure
         return summary
 
@@ -313,21 +314,17 @@ class LiveViewer:
         """Store what is queued, end the session, and save the summary (summary.json and summary.txt)."""
         record = self.recorder.close(self.folder / "unsaved-observations.csv")
         ended_at = record.ended_at or datetime.now(UTC)
-        summary = summarize_run(
-            self.session_stats,
-            self.options.weights,
-            self.options.other_weight,
-            session_id=record.id,
-            scenario=record.scenario,
-            source=record.source,
-            started_at=self.started_at.isoformat(timespec="seconds"),
-            ended_at=ended_at.isoformat(timespec="seconds"),
-            duration_s=round((ended_at - self.started_at).total_seconds(), 2),
-            stored_observations=self.recorder.stored_frames if record.observation_count else 0,  # faces, not samples
+        run = RunFacts(
+            frames=self.session_stats.frames,
+            observations=self.session_stats.observations,
+            stored=self.recorder.stored_frames if record.observation_count else 0,
+            max_faces=self.session_stats.max_faces,
             fps_mean=self._mean_fps(),
+            duration_s=round((ended_at - self.started_at).total_seconds(), 2),
             resets=self.resets,
             database=self.recorder.store.safe_url,
             files=self.files,
         )
+        summary = summarize_run(self.session_stats, record, run, self.options.weights, self.options.other_weight)
         summary.save(self.folder)
         return summary

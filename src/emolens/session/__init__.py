@@ -14,8 +14,8 @@ from emolens.session.samples import TrackSampler
 from emolens.session.settings import UserSettings, load_user_settings, save_user_settings
 from emolens.session.stats import FpsMeter, LiveStats
 from emolens.session.summary import (
+    RunFacts,
     SessionSummary,
-    SummaryOut,
     session_summary,
     summarize_observations,
     summarize_run,
@@ -27,9 +27,9 @@ __all__ = [
     "FpsMeter",
     "LiveStats",
     "ObservationRow",
+    "RunFacts",
     "SessionRecorder",
     "SessionSummary",
-    "SummaryOut",
     "TrackSampler",
     "UserSettings",
     "csv_lines",

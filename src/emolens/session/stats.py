@@ -92,15 +92,19 @@ class LiveStats:
             out[index][label] += 1
         return out
 
-    def trending(self) -> Emotion | None:
-        """The emotion trending most since the start (or the last reset), by ``analytics.trending_emotions``' rule:
-        its share in the latest 30% of the observations rose most above its share before; None if none rose."""
+    def rising(self) -> list[tuple[str, float]]:
+        """``[(emotion, rise in share), ...]`` since the start (or the last reset), largest rise first, by
+        ``analytics.trending_emotions``' rule: the latest 30% of the observations against those before."""
         cut = recent_cut(self.observations)
         if cut is None:
-            return None
+            return []
         before = {e.value: bisect_left(self._positions.get(e, []), cut) for e in self.labels}
         after = {e.value: self.counts[e] - before[e.value] for e in self.labels}
-        rising = rising_emotions(before, after)
+        return rising_emotions(before, after)
+
+    def trending(self) -> Emotion | None:
+        """The emotion whose share rose most (``rising``'s first); None if none rose."""
+        rising = self.rising()
         return Emotion(rising[0][0]) if rising else None
 
 

@@ -1,18 +1,17 @@
-"""Summaries of a session: of a live run from its running statistics (``SessionSummary``, saved as JSON and text
-on quit), and of a stored session from its observations (``SummaryOut``, the web's summary, analytics and advice).
+"""The summary of a session, one type for every caller (``SessionSummary``): the web's summary, analytics and
+advice pages, the live page's last message, and the desktop viewer's summary.json and summary.txt.
 
-Both take their counts, shares, dominant emotion and confidence score from ``emolens.analytics``, and their
-score weights from the user's settings.
+A stored session is summarised from its observations (``summarize_observations``); a live run from its
+running statistics (``summarize_run``), which also fill ``run`` with what the run saw beyond the store. Both
+take counts, shares, dominant emotion, trend and confidence score from ``emolens.analytics``.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
-from typing import Any
 
 from pydantic import BaseModel, Field
 
@@ -32,95 +31,13 @@ from emolens.storage import ObservationFilter, ObservationRecord, SessionRecord,
 
 __all__ = [
     "AdviceOut",
+    "RunFacts",
     "SessionPublic",
     "SessionSummary",
-    "SummaryOut",
     "session_summary",
     "summarize_observations",
     "summarize_run",
 ]
-
-
-@dataclass(frozen=True)
-class SessionSummary:
-    """What one live session saw; ``files`` names every file the session wrote, by kind."""
-
-    session_id: str
-    scenario: str
-    source: str
-    started_at: str
-    ended_at: str
-    duration_s: float
-    frames: int
-    observations: int
-    stored_observations: int
-    max_faces: int
-    fps_mean: float
-    emotion_counts: dict[str, int]
-    emotion_shares: dict[str, float]
-    dominant: str | None
-    mean_confidence: float | None
-    confidence_score: float | None
-    resets: int
-    database: str
-    files: dict[str, list[str]] = field(default_factory=dict)
-    person_counts: dict[str, dict[str, int]] = field(default_factory=dict)
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-    def to_text(self) -> str:
-        """A readable block for the terminal and summary.txt."""
-        lines = [
-            "SESSION SUMMARY",
-            f"  session      {self.session_id} ({self.scenario}, source {self.source})",
-            f"  time         {self.started_at} .. {self.ended_at} ({self.duration_s:.1f} s)",
-            f"  frames       {self.frames} at {self.fps_mean:.1f} FPS, up to {self.max_faces} face(s)",
-            f"  observations {self.observations} ({self.stored_observations} stored in {self.database})",
-        ]
-        mean = "-" if self.mean_confidence is None else f"{self.mean_confidence:.0%}"
-        score = "-" if self.confidence_score is None else f"{self.confidence_score:.0f}/100"
-        lines.append(f"  dominant     {self.dominant or '-'}, mean confidence {mean}, confidence score {score}")
-        for emotion, count in sorted(self.emotion_counts.items(), key=lambda kv: -kv[1]):
-            share = self.emotion_shares[emotion]
-            lines.append(f"    {emotion:<9} {count:>6}  {share:6.1%}  {'#' * round(share * 30)}".rstrip())
-        for name, counts in self.person_counts.items():
-            seen = ", ".join(f"{e} {n}" for e, n in sorted(counts.items(), key=lambda kv: -kv[1]) if n)
-            lines.append(f"  person       {name}: {seen}")
-        for kind, paths in self.files.items():
-            lines.extend(f"  {kind:<12} {p}" for p in paths)
-        return "\n".join(lines)
-
-    def save(self, folder: Path) -> tuple[Path, Path]:
-        """Write summary.json and summary.txt into ``folder``; returns both paths."""
-        folder.mkdir(parents=True, exist_ok=True)
-        as_json, as_text = folder / "summary.json", folder / "summary.txt"
-        as_json.write_text(json.dumps(self.to_dict(), indent=2, ensure_ascii=False) + "\n")
-        as_text.write_text(self.to_text() + "\n")
-        return as_json, as_text
-
-
-def summarize_run(
-    stats: LiveStats, weights: Mapping[str, float] | None = None, other_weight: float = OTHER_WEIGHT, **facts: Any
-) -> SessionSummary:
-    """A summary of ``stats`` (the whole session's) with the session's ``facts`` (id, times, files...)."""
-    counts = {e.value: stats.counts[e] for e in stats.labels}
-    dominant = stats.dominant()
-    mean = stats.mean_confidence
-    return SessionSummary(
-        frames=stats.frames,
-        observations=stats.observations,
-        max_faces=stats.max_faces,
-        emotion_counts=counts,
-        emotion_shares={e.value: round(s, 4) for e, s in stats.shares().items()},
-        dominant=dominant.value if dominant else None,
-        mean_confidence=None if mean is None else round(mean, 4),
-        confidence_score=confidence_score(counts, weights, other_weight),
-        person_counts={
-            name: {e.value: n[e] for e in stats.labels if n[e]} for name, n in sorted(stats.person_counts.items())
-        },
-        **facts,
-    )
 
 
 class SessionPublic(BaseModel):
@@ -144,20 +61,109 @@ class AdviceOut(BaseModel):
     tips: list[str]
 
 
-class SummaryOut(BaseModel):
-    """A stored session's summary: what the summary, analytics and advice pages show."""
+class RunFacts(BaseModel):
+    """What a live run saw beyond its stored observations: ``observations`` counts every face analysed,
+    ``stored`` the faces that the session's stored rows stand for (its ``observation_count`` counts the rows,
+    per-track samples of several faces each), ``files`` every file the run wrote, by kind."""
+
+    frames: int
+    observations: int
+    stored: int
+    max_faces: int
+    fps_mean: float
+    duration_s: float
+    resets: int
+    database: str
+    files: dict[str, list[str]] = Field(default_factory=dict)
+
+
+class SessionSummary(BaseModel):
+    """A session's summary; ``run`` only in the summary of a live run (the desktop viewer's)."""
 
     session: SessionPublic
     counts: dict[str, int]
     shares: dict[str, float]
     confidence_score: float | None = Field(description="F3 score in [0, 100]; null without observations")
     dominant: str | None
+    mean_confidence: float | None = Field(description="the observations' mean confidence; null without any")
     trending: list[tuple[str, float]]
-    timeline: list[dict[str, object]]
+    timeline: list[dict[str, object]] = Field(description="counts per time bucket; empty in a live run's summary")
+    person_counts: dict[str, dict[str, int]] = Field(description="emotion counts of each enrolled person seen")
     advice: AdviceOut
+    run: RunFacts | None = None
+
+    def to_text(self) -> str:
+        """A readable block for the terminal and summary.txt."""
+        s = self.session
+        ended = s.ended_at.isoformat(timespec="seconds") if s.ended_at else "-"
+        lines = [
+            "SESSION SUMMARY",
+            f"  session      {s.id} ({s.scenario}, source {s.source})",
+            f"  time         {s.started_at.isoformat(timespec='seconds')} .. {ended}",
+        ]
+        if self.run:
+            r = self.run
+            lines[-1] += f" ({r.duration_s:.1f} s)"
+            lines.append(f"  frames       {r.frames} at {r.fps_mean:.1f} FPS, up to {r.max_faces} face(s)")
+            stored = f"{r.stored} stored as {s.observation_count} rows in {r.database}"
+            lines.append(f"  observations {r.observations} ({stored})")
+        else:
+            lines.append(f"  observations {s.observation_count}")
+        lines.extend(self._emotion_lines())
+        for kind, paths in (self.run.files if self.run else {}).items():
+            lines.extend(f"  {kind:<12} {p}" for p in paths)
+        return "\n".join(lines)
+
+    def _emotion_lines(self) -> list[str]:
+        mean = "-" if self.mean_confidence is None else f"{self.mean_confidence:.0%}"
+        score = "-" if self.confidence_score is None else f"{self.confidence_score:.0f}/100"
+        lines = [f"  dominant     {self.dominant or '-'}, mean confidence {mean}, confidence score {score}"]
+        for emotion, count in sorted(self.counts.items(), key=lambda kv: -kv[1]):
+            share = self.shares[emotion]
+            lines.append(f"    {emotion:<9} {count:>6}  {share:6.1%}  {'#' * round(share * 30)}".rstrip())
+        if self.trending:
+            lines.append("  trending     " + ", ".join(f"{e} (+{rise:.0%})" for e, rise in self.trending))
+        for name, counts in self.person_counts.items():
+            seen = ", ".join(f"{e} {n}" for e, n in sorted(counts.items(), key=lambda kv: -kv[1]))
+            lines.append(f"  person       {name}: {seen}")
+        lines.extend(f"  advice       {tip}" for tip in self.advice.tips)
+        return lines
+
+    def save(self, folder: Path) -> tuple[Path, Path]:
+        """Write summary.json and summary.txt into ``folder``; returns both paths."""
+        folder.mkdir(parents=True, exist_ok=True)
+        as_json, as_text = folder / "summary.json", folder / "summary.txt"
+        as_json.write_text(json.dumps(self.model_dump(mode="json"), indent=2, ensure_ascii=False) + "\n")
+        as_text.write_text(self.to_text() + "\n")
+        return as_json, as_text
 
 
-def session_summary(store: Store, session_id: str, prefs: UserSettings, person: str | None = None) -> SummaryOut:
+def _summary(
+    session: SessionRecord,
+    counts: dict[str, int],
+    trending: list[tuple[str, float]],
+    weights: Mapping[str, float] | None,
+    other_weight: float,
+    **parts: object,
+) -> SessionSummary:
+    """The parts every summary computes the same way from ``counts`` and ``trending``, with the other ``parts``."""
+    dominant = dominant_emotion(counts)
+    advice = advice_for(session.scenario, dominant, [e for e, _ in trending])
+    return SessionSummary.model_validate(
+        {
+            "session": SessionPublic.of(session),
+            "counts": counts,
+            "shares": {e: round(s, 4) for e, s in emotion_shares(counts).items()},
+            "confidence_score": confidence_score(counts, weights, other_weight),
+            "dominant": dominant,
+            "trending": trending,
+            "advice": AdviceOut(dominant=advice.dominant, trending=advice.trending, tips=advice.tips),
+            **parts,
+        }
+    )
+
+
+def session_summary(store: Store, session_id: str, prefs: UserSettings, person: str | None = None) -> SessionSummary:
     """The summary of one stored session (or of one person in it)."""
     session = store.get_session(session_id)
     observations = store.query_observations(ObservationFilter(session_id=session_id, person=person))
@@ -165,20 +171,55 @@ def session_summary(store: Store, session_id: str, prefs: UserSettings, person: 
 
 
 def summarize_observations(
-    session: SessionRecord, observations: list[ObservationRecord], prefs: UserSettings
-) -> SummaryOut:
+    session: SessionRecord, observations: Sequence[ObservationRecord], prefs: UserSettings
+) -> SessionSummary:
     """The summary of ``session`` from its ``observations`` (say, none for a session that ended empty)."""
-    counts = emotion_counts(o.emotion for o in observations)
-    dominant = dominant_emotion(counts)
-    trending = trending_emotions(observations)
-    advice = advice_for(session.scenario, dominant, [e for e, _ in trending])
-    return SummaryOut(
-        session=SessionPublic.of(session),
-        counts=counts,
-        shares={e: round(s, 4) for e, s in emotion_shares(counts).items()},
-        confidence_score=confidence_score(counts, prefs.weights, prefs.other_weight),
-        dominant=dominant,
-        trending=trending,
+    people: dict[str, list[str]] = {}
+    for o in observations:
+        if o.person:
+            people.setdefault(o.person, []).append(o.emotion)
+    mean = sum(o.confidence for o in observations) / len(observations) if observations else None
+    return _summary(
+        session,
+        emotion_counts(o.emotion for o in observations),
+        trending_emotions(observations),
+        prefs.weights,
+        prefs.other_weight,
+        mean_confidence=None if mean is None else round(mean, 4),
         timeline=timeline(observations),
-        advice=AdviceOut(dominant=advice.dominant, trending=advice.trending, tips=advice.tips),
+        person_counts={name: _seen(emotion_counts(e)) for name, e in sorted(people.items())},
     )
+
+
+def summarize_run(
+    stats: LiveStats,
+    session: SessionRecord,
+    run: RunFacts,
+    weights: Mapping[str, float] | None = None,
+    other_weight: float = OTHER_WEIGHT,
+) -> SessionSummary:
+    """The summary of a live run of ``session`` from ``stats`` (the whole run's), with the ``run``'s facts.
+
+    Counted from what the run saw, so it holds even where the store refused observations (``run.observations``
+    against the session's ``observation_count``); no timeline: the statistics keep counts, not each observation.
+    """
+    counts = emotion_counts([]) | {e.value: n for e, n in stats.counts.items()}
+    mean = stats.mean_confidence
+    return _summary(
+        session,
+        counts,
+        stats.rising(),
+        weights,
+        other_weight,
+        mean_confidence=None if mean is None else round(mean, 4),
+        timeline=[],
+        person_counts={
+            name: _seen({e.value: c[e] for e in stats.labels}) for name, c in sorted(stats.person_counts.items())
+        },
+        run=run,
+    )
+
+
+def _seen(counts: Mapping[str, int]) -> dict[str, int]:
+    """``counts`` without the emotions never seen."""
+    return {e: n for e, n in counts.items() if n}

@@ -12,13 +12,15 @@ from typing import Any
 
 import numpy as np
 
+from emolens.errors import DataLayoutError
 from emolens.types import FrameResult
 from emolens.vision.io import Frame, read_image
 from emolens.vision.pipeline import Analyzer
 
-__all__ = ["DEFAULT_BENCH_DIR", "bench_frames", "run_bench", "time_call"]
+__all__ = ["BENCH_FRAMES_DIR", "BENCH_FRAME_FILES", "bench_frames", "run_bench", "time_call"]
 
-DEFAULT_BENCH_DIR = Path("../shared/bench")
+BENCH_FRAMES_DIR = Path(__file__).with_name("bench_frames")  # shipped in the package; its README says whence
+BENCH_FRAME_FILES = {"1 face": "astronaut_640x480.png", "4 faces": "astronaut4_640x480.png"}
 
 
 def time_call(fn: Callable[[], object], repeat: int, warmup: int = 5) -> np.ndarray:
@@ -34,24 +36,18 @@ def time_call(fn: Callable[[], object], repeat: int, warmup: int = 5) -> np.ndar
 
 
 def bench_frames(folder: Path | None = None) -> dict[str, np.ndarray]:
-    """The 640x480 benchmark frames: ``folder``'s files (default ../shared/bench) when present, else built from
-    skimage's astronaut."""
-    names = {"1 face": "astronaut_640x480.png", "4 faces": "astronaut4_640x480.png"}
-    root = folder or DEFAULT_BENCH_DIR
-    if all((root / n).is_file() for n in names.values()):
-        return {k: read_image(root / n) for k, n in names.items()}
-    import cv2
-    from skimage.data import astronaut
+    """The 640x480 benchmark frames, one face and four: ``folder``'s files (default: those shipped in the package).
 
-    photo = cv2.cvtColor(astronaut(), cv2.COLOR_RGB2BGR)
-    one = np.full((480, 640, 3), 128, np.uint8)
-    one[48:432, 128:512] = cv2.resize(photo, (384, 384), interpolation=cv2.INTER_AREA)
-    four = np.full((480, 640, 3), 128, np.uint8)
-    tile = cv2.resize(photo, (236, 236), interpolation=cv2.INTER_AREA)
-    for y in (2, 242):
-        for x in (80, 324):
-            four[y : y + 236, x : x + 236] = tile
-    return {"1 face": one, "4 faces": four}
+    Raises ``DataLayoutError`` naming the missing files when ``folder`` lacks one.
+    """
+    root = folder or BENCH_FRAMES_DIR
+    missing = [name for name in BENCH_FRAME_FILES.values() if not (root / name).is_file()]
+    if missing:
+        raise DataLayoutError(
+            f"{root} lacks the benchmark frame(s) {', '.join(missing)}; "
+            f"copy them there from {BENCH_FRAMES_DIR}, or name no folder (--frames, $EMOLENS_BENCH_DIR) to time those"
+        )
+    return {label: read_image(root / name) for label, name in BENCH_FRAME_FILES.items()}
 
 
 def _stream_once(analyzer: Analyzer, frame: Frame) -> list[FrameResult]:
@@ -68,7 +64,9 @@ def _stats(times_ms: np.ndarray) -> dict[str, float]:
 
 
 def run_bench(analyzer: Analyzer, repeat: int = 100, frames_dir: Path | None = None) -> dict[str, Any]:
-    """Classifier faces/s at batch 1 and 64, and stream-pipeline ms per frame on the benchmark frames."""
+    """Classifier faces/s at batch 1 and 64, and stream-pipeline ms per frame on the benchmark frames
+    (``frames_dir``'s, default: the shipped ones)."""
+    frames = bench_frames(frames_dir)
     size = analyzer.classifier.card.input_size
     rng = np.random.default_rng(0)
     result: dict[str, Any] = {
@@ -86,7 +84,7 @@ def run_bench(analyzer: Analyzer, repeat: int = 100, frames_dir: Path | None = N
         )
         per_face = np.median(times) / batch
         result["classifier"][f"batch_{batch}"] = {"ms_per_face": float(per_face), "faces_per_s": float(1000 / per_face)}
-    for name, image in bench_frames(frames_dir).items():
+    for name, image in frames.items():
         frame = Frame(0, 0.0, image)
         found = len(next(iter(analyzer.analyze_frames([frame]))).predictions)
         stream = time_call(partial(_stream_once, analyzer, frame), repeat)

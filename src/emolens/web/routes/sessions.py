@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query, Response
 from starlette.concurrency import run_in_threadpool
 
 from emolens.session.settings import load_user_settings
-from emolens.session.summary import SessionPublic, SummaryOut, session_summary
+from emolens.session.summary import SessionPublic, SessionSummary, session_summary
 from emolens.web import erase
 from emolens.web.params import PlainText, SessionId
 from emolens.web.schemas import SessionCreate
@@ -41,7 +41,7 @@ def get_session(session_id: SessionId, store: StoreDep) -> SessionPublic:
 
 
 @router.get("/{session_id}/summary")
-async def summary(session_id: SessionId, store: StoreDep, person: PlainText = None) -> SummaryOut:
+async def summary(session_id: SessionId, store: StoreDep, person: PlainText = None) -> SessionSummary:
     """Counts, shares, confidence score, dominant and trending emotions, timeline and advice (of one person)."""
     return await run_in_threadpool(session_summary, store, session_id, load_user_settings(store), person or None)
 
