@@ -38,7 +38,8 @@ class Settings(BaseSettings):
     server or viewer says it is alive; ``log_level``: the web server's log level; ``bench_dir``: the
     benchmark frames of ``emolens bench`` (default: the frames shipped in the package). Drift monitoring of
     the live sessions, the kiosk and the desktop viewer: ``drift_monitoring`` turns it on or off,
-    ``drift_window`` faces are tested every ``drift_check_every`` new ones, one analysed frame in ``drift_every`` is measured, against
+    ``drift_window`` faces are tested every ``drift_check_every`` new ones, one analysed frame in
+    ``drift_every`` is measured, against
     ``drift_profile`` (default: the model's own profile), and ``drift_hook`` (a command, or an http URL on
     this machine) is told of each drift event.
     """
