@@ -34,7 +34,7 @@ def test_the_viewer_raises_a_drift_event_on_a_darkened_video(
 
     events = store.drift_events.list()
     assert len(events) == 1 and events[0].verdict == "drift", events
-    assert events[0].session_id == summary.session_id and events[0].source == "desktop"
+    assert events[0].session_id == summary.session.id and events[0].source == "desktop"
     assert {"brightness", "contrast"} & {f["feature"] for f in events[0].features}
     assert 0 < (events[0].at - recorder.session.started_at).total_seconds() < 12  # on the video's clock (10 FPS)
     assert watch.monitor.last_report is not None and watch.monitor.last_report.alarms()["brightness"] == "drift"

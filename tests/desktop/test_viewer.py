@@ -44,7 +44,7 @@ def test_a_session_without_window_is_counted_stored_and_summarised(
     assert saved["session"]["id"] == summary.session.id and saved["counts"] == summary.counts
     assert saved["run"]["frames"] == 30 and saved["advice"]["tips"] == summary.advice.tips != []
     text = (viewer.folder / "summary.txt").read_text()
-    assert text.startswith("SESSION SUMMARY") and "observations 30 (30 stored in sqlite" in text
+    assert text.startswith("SESSION SUMMARY") and "observations 30 (30 stored as 6 rows in sqlite" in text
     assert store.get_session(summary.session.id).ended_at == summary.session.ended_at
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 from emolens.desktop.prefs import with_saved_settings
 from emolens.desktop.viewer import LiveOptions, LiveViewer
 from emolens.errors import EmolensError
-from emolens.monitoring.watch import DriftWatch, WatchOptions
+from emolens.monitoring.watch import WatchOptions, start_watch
 from emolens.session import SessionRecorder, SessionSummary
 from emolens.storage import DEFAULT_HEARTBEAT_S, Heartbeat, Store, resolve_db_url
 from emolens.vision.io import VideoSource
@@ -65,7 +65,7 @@ def run_live(
         options = with_saved_settings(options, store, data_folder)
         recorder = SessionRecorder.start(store, options.scenario, source="desktop")
         model = getattr(analyzer.classifier, "path", None)
-        watch = DriftWatch(store, "desktop", monitoring, str(model) if model else None) if monitoring else None
+        watch = start_watch(store, "desktop", monitoring, str(model) if model else None)
         viewer = LiveViewer(
             analyzer, video, recorder, options, notify=notify, is_file=is_file_source(source), watch=watch
         )

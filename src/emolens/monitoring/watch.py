@@ -33,7 +33,7 @@ from emolens.storage.drift_events import DriftEventIn, DriftEventRecord
 from emolens.types import Face
 from emolens.vision.align import align_faces
 
-__all__ = ["ALIGNED_AWAY", "DriftWatch", "WatchOptions", "alarm_features"]
+__all__ = ["ALIGNED_AWAY", "DriftWatch", "WatchOptions", "alarm_features", "start_watch"]
 
 log = logging.getLogger(__name__)
 ALIGNED_AWAY = ("roll_deg", "eye_distance", "eyes_x", "eyes_y")
@@ -157,3 +157,21 @@ class DriftWatch:
         """The recent faces (time, numbers, predicted label), the last check's report and the verdict."""
         with self._lock:
             return list(self.recent), self.monitor.last_report, self.monitor.verdict
+
+
+def start_watch(store: Store, source: str, options: WatchOptions | None, model: str | None) -> DriftWatch | None:
+    """The drift watch of a running app, or None when monitoring is off or the model has no profile.
+
+    A model without a profile beside it (one not made by `emolens export`) runs unmonitored, with a warning;
+    a profile that was asked for (``options.profile``) must exist.
+    """
+    if options is None:
+        return None
+    if options.profile is None and not profile_path(model).is_file():
+        log.warning(
+            "drift monitoring is off: %s has no profile beside it; `emolens export` writes one, or set "
+            "EMOLENS_DRIFT_PROFILE",
+            model,
+        )
+        return None
+    return DriftWatch(store, source, options, model)

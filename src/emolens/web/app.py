@@ -26,7 +26,7 @@ from emolens.errors import (
     SourceError,
     StorageError,
 )
-from emolens.monitoring.watch import DriftWatch
+from emolens.monitoring.watch import start_watch
 from emolens.session.people import gallery_watch, reload_gallery
 from emolens.storage import Heartbeat, Store
 from emolens.vision.pipeline import Analyzer, SmallFaces
@@ -101,7 +101,7 @@ def create_app(settings: WebSettings) -> FastAPI:
         pool = AnalyzerPool(settings.workers, lambda: analyzer(small_faces="never"))
         upload_pool = AnalyzerPool(settings.upload_workers, lambda: analyzer(small_faces="auto"))
         heartbeat = Heartbeat(store, "server", settings.heartbeat_s, watches=[people_watch]).start()
-        watch = DriftWatch(store, "live", settings.monitoring, settings.model) if settings.monitoring else None
+        watch = start_watch(store, "live", settings.monitoring, settings.model)
         app.state.emolens = AppState(
             settings, store, pool, gallery=gallery, recognizer=recognizer, upload_pool=upload_pool, watch=watch
         )

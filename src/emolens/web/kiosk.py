@@ -23,7 +23,7 @@ from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import StreamingResponse
 
 from emolens.errors import SourceError
-from emolens.monitoring.watch import DriftWatch
+from emolens.monitoring.watch import DriftWatch, start_watch
 from emolens.session import FaceCropSaver, SessionRecorder
 from emolens.storage.facefiles import SAVED_FOLDER, session_folder
 from emolens.types import Prediction
@@ -159,7 +159,7 @@ def _start(state: AppState, camera: str) -> Kiosk:
     recorder = SessionRecorder.start(state.store, KIOSK_SCENARIO, source="webcam", flush_every_s=1.0)
     fallback = state.settings.data_folder / f"kiosk-unsaved-{recorder.session_id}.csv"
     options = state.settings.monitoring
-    watch = DriftWatch(state.store, "kiosk", options, state.settings.model) if options else None
+    watch = start_watch(state.store, "kiosk", options, state.settings.model)
     return Kiosk(camera, analyzer, recorder, fallback, watch)
 
 
