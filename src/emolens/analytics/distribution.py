@@ -4,22 +4,25 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import datetime, timedelta
-from typing import Protocol
+from datetime import datetime
+from typing import Protocol, TypeVar
 
 from emolens.types import EMOTIONS
 
 __all__ = [
     "RECENT_SHARE",
     "Timed",
+    "complete_counts",
     "dominant_emotion",
     "emotion_counts",
     "emotion_shares",
+    "group_counts",
     "recent_cut",
     "rising_emotions",
-    "timeline",
     "trending_emotions",
 ]
+
+K = TypeVar("K")
 
 
 class Timed(Protocol):
@@ -34,10 +37,23 @@ class Timed(Protocol):
 
 def emotion_counts(emotions: Iterable[str]) -> dict[str, int]:
     """How often each emotion occurs; the seven FER classes always appear (0 when absent), others after."""
-    found = Counter(str(e) for e in emotions)
-    counts = {e.value: found.pop(e.value, 0) for e in EMOTIONS}
-    counts.update(sorted(found.items()))
+    return complete_counts(Counter(str(e) for e in emotions))
+
+
+def complete_counts(found: Mapping[str, int]) -> dict[str, int]:
+    """``found`` in FER order with all seven classes (0 when absent), other emotions after them by name."""
+    counts = {e.value: found.get(e.value, 0) for e in EMOTIONS}
+    counts.update(sorted((e, n) for e, n in found.items() if e not in counts))
     return counts
+
+
+def group_counts(items: Iterable[tuple[K, str, int]]) -> dict[K, dict[str, int]]:
+    """Sum ``(group, emotion, count)`` items into each group's emotion counts (groups in first-seen order)."""
+    groups: dict[K, dict[str, int]] = {}
+    for group, emotion, n in items:
+        counts = groups.setdefault(group, {})
+        counts[emotion] = counts.get(emotion, 0) + n
+    return groups
 
 
 def emotion_shares(counts: Mapping[str, int]) -> dict[str, float]:
@@ -50,27 +66,6 @@ def dominant_emotion(counts: Mapping[str, int]) -> str | None:
     """The most frequent emotion (ties go to the first in FER order), or None without observations."""
     best = max(counts.items(), key=lambda item: item[1], default=None)
     return best[0] if best and best[1] > 0 else None
-
-
-def timeline(
-    observations: Sequence[Timed], bucket_s: float | None = None, buckets: int = 30
-) -> list[dict[str, object]]:
-    """Emotion counts per time bucket: ``[{"start": iso, "counts": {...}}, ...]`` oldest first.
-
-    ``bucket_s`` fixes the width; without it the span is cut into about ``buckets`` equal buckets (>= 1 s).
-    """
-    if not observations:
-        return []
-    ordered = sorted(observations, key=lambda o: o.timestamp)
-    start, end = ordered[0].timestamp, ordered[-1].timestamp
-    width = bucket_s or max(1.0, (end - start).total_seconds() / max(1, buckets))
-    grouped: dict[int, list[str]] = {}
-    for o in ordered:
-        grouped.setdefault(int((o.timestamp - start).total_seconds() // width), []).append(o.emotion)
-    return [
-        {"start": (start + timedelta(seconds=i * width)).isoformat(), "counts": emotion_counts(grouped.get(i, []))}
-        for i in range(max(grouped) + 1)
-    ]
 
 
 RECENT_SHARE = 0.3  # the part of a session, at its end, compared with the rest to find what is trending

@@ -6,20 +6,30 @@
 
 from __future__ import annotations
 
+from emolens.storage.aggregates import EmotionCount
 from emolens.storage.owners import DEFAULT_HEARTBEAT_S, Heartbeat
 from emolens.storage.paths import data_dir, resolve_db_url
 from emolens.storage.people import EnrolledFace, PeopleRepository, PersonRecord, check_person_name
-from emolens.storage.records import SOURCES, ObservationFilter, ObservationIn, ObservationRecord, SessionRecord
+from emolens.storage.records import (
+    SOURCES,
+    ObservationFilter,
+    ObservationIn,
+    ObservationRecord,
+    PageKey,
+    SessionRecord,
+)
 from emolens.storage.store import Store
 
 __all__ = [
     "DEFAULT_HEARTBEAT_S",
     "SOURCES",
+    "EmotionCount",
     "EnrolledFace",
     "Heartbeat",
     "ObservationFilter",
     "ObservationIn",
     "ObservationRecord",
+    "PageKey",
     "PeopleRepository",
     "PersonRecord",
     "SessionRecord",

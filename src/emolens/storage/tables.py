@@ -71,7 +71,10 @@ class OwnerRow(Base):
 
 class ObservationRow(Base):
     __tablename__ = "observations"
-    __table_args__ = (Index("ix_observations_session_time", "session_id", "timestamp"),)
+    __table_args__ = (  # migration 0005: what counting, paging and exporting read (docs in that migration)
+        Index("ix_observations_session_time_person_emotion", "session_id", "timestamp", "person", "emotion"),
+        Index("ix_observations_time_id", "timestamp", "id"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     session_id: Mapped[str] = mapped_column(String(36), ForeignKey("sessions.id", ondelete="CASCADE"))
