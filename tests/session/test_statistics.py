@@ -113,8 +113,12 @@ def test_the_unfiltered_figures(seeded: tuple[Store, dict[str, str]]) -> None:
     assert sum(p.total for p in got.timeline) == 539 and got.timeline[5].total == 0  # gaps stay, as zeros
     assert [r.name for r in got.by_person] == ["Ada", "Grace", None]
     assert [(r.name, r.total) for r in got.by_scenario] == [("Exam", 250), ("Interview", 280), ("Meeting", 9)]
-    exam = store.counts.by_bucket(ObservationFilter(scenario="Exam"), 60)
-    assert sum(c.count for c in exam) == 250 and {c.scenario for c in exam} == {"Exam"}
+    exam = ObservationFilter(scenario="Exam")
+    groups = store.counts.by_group(exam)
+    assert sum(g.count for g in groups) == 250 and {g.scenario for g in groups} == {"Exam"}
+    minutes = store.counts.by_bucket(exam, 60, range(29_013_840, 29_013_870), ["sad", "happy"])
+    assert {c.emotion for c in minutes} == {"sad", "happy"} and len({c.bucket for c in minutes}) == 10
+    assert sum(c.count for c in minutes) == sum(g.count for g in groups if g.emotion in ("sad", "happy"))
 
 
 def test_bucket_widths_follow_the_span() -> None:

@@ -92,14 +92,20 @@ def test_migration_0005_indexes_a_database_that_has_rows(db_url: str) -> None:
     store = Store(db_url)  # migrates to the head
     try:
         indexes = {i["name"]: i["column_names"] for i in inspect(store.engine).get_indexes("observations")}
-        assert indexes["ix_observations_session_time_person_emotion"] == [
+        assert indexes["ix_observations_session_person_emotion_time"] == [
             "session_id",
-            "timestamp",
             "person",
             "emotion",
+            "timestamp",
+        ]
+        assert indexes["ix_observations_emotion_time_session_person"] == [
+            "emotion",
+            "timestamp",
+            "session_id",
+            "person",
         ]
         assert indexes["ix_observations_time_id"] == ["timestamp", "id"]
-        assert "ix_observations_session_time" not in indexes
+        assert indexes["ix_observations_session_time"] == ["session_id", "timestamp"]
         assert [r.timestamp for r in store.query_observations()] == [T0 + timedelta(seconds=s) for s in range(3)]
         assert store.counts.span(ObservationFilter()) == (T0, T0 + timedelta(seconds=2))
     finally:

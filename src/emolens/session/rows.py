@@ -38,6 +38,8 @@ from emolens.types import EMOTIONS, FrameResult, Prediction
 __all__ = ["COLUMNS", "ObservationRow", "csv_lines", "jsonl_lines", "write_csv"]
 
 _BOX = ("x1", "y1", "x2", "y2")
+_NO_BOX = (None, None, None, None)
+_PROBABILITIES = tuple((f"p_{e.value}", e.value) for e in EMOTIONS)  # (column, emotion), looked up once
 _OBSERVED = ("emotion", "confidence", "probabilities", "bbox", "track_id", "person", "timestamp")
 COLUMNS: tuple[str, ...] = (
     "session_id",
@@ -106,8 +108,8 @@ class ObservationRow:
 
     def to_dict(self) -> dict[str, object]:
         """Every column's value (None where empty), in ``COLUMNS`` order."""
-        box = dict(zip(_BOX, self.bbox or (None,) * 4, strict=True))
-        return {
+        x1, y1, x2, y2 = self.bbox or _NO_BOX
+        cells: dict[str, object] = {
             "session_id": self.session_id,
             "source": self.source,
             "scenario": self.scenario,
@@ -118,9 +120,14 @@ class ObservationRow:
             "person": self.person,
             "emotion": self.emotion,
             "confidence": round(self.confidence, 4),
-            **box,
-            **{f"p_{e.value}": self.probabilities.get(e.value) for e in EMOTIONS},
+            "x1": x1,
+            "y1": y1,
+            "x2": x2,
+            "y2": y2,
         }
+        for column, emotion in _PROBABILITIES:
+            cells[column] = self.probabilities.get(emotion)
+        return cells
 
 
 def csv_lines(rows: Iterable[ObservationRow], header: bool = True) -> Iterator[str]:
@@ -129,8 +136,8 @@ def csv_lines(rows: Iterable[ObservationRow], header: bool = True) -> Iterator[s
     writer = csv.writer(buffer)
     if header:
         writer.writerow(COLUMNS)
-    for row in rows:
-        writer.writerow(["" if v is None else spreadsheet_safe(v) for v in row.to_dict().values()])
+    for row in rows:  # the csv module writes None as an empty cell; only text can hold a formula
+        writer.writerow([spreadsheet_safe(v) if type(v) is str else v for v in row.to_dict().values()])
         yield buffer.getvalue()
         buffer.seek(0)
         buffer.truncate()

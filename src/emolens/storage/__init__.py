@@ -6,7 +6,7 @@
 
 from __future__ import annotations
 
-from emolens.storage.aggregates import EmotionCount
+from emolens.storage.aggregates import BucketCount, GroupCount
 from emolens.storage.owners import DEFAULT_HEARTBEAT_S, Heartbeat
 from emolens.storage.paths import data_dir, resolve_db_url
 from emolens.storage.people import EnrolledFace, PeopleRepository, PersonRecord, check_person_name
@@ -23,8 +23,9 @@ from emolens.storage.store import Store
 __all__ = [
     "DEFAULT_HEARTBEAT_S",
     "SOURCES",
-    "EmotionCount",
+    "BucketCount",
     "EnrolledFace",
+    "GroupCount",
     "Heartbeat",
     "ObservationFilter",
     "ObservationIn",

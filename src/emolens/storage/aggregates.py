@@ -1,79 +1,105 @@
-"""Emotion counts computed by the database: GROUP BY time bucket, scenario, person and emotion.
+"""Emotion counts computed by the database, for statistics over any number of observations.
 
-The analytics page never loads observations into Python: it asks for the time span, then for the counts of
-each (bucket, scenario, person, emotion), and ``emolens.analytics`` turns those counts into shares, tables,
-scores and a timeline. The same SQL runs on SQLite and PostgreSQL.
+The analytics page never loads observations into Python. It asks for three things, each answered from an
+index without sorting the observations (SQLite sorts every row it groups unless an index gives the order):
+
+- ``span``: the first and last timestamp (the ``(timestamp, id)`` and ``(session_id, timestamp)`` indexes);
+- ``by_group``: the count per (scenario, person, emotion), grouped in the order of the
+  ``(session_id, person, emotion, timestamp)`` index;
+- ``by_bucket``: the count per (time bucket, emotion), one range count per bucket and emotion on the
+  ``(emotion, timestamp, session_id, person)`` index: each observation is read once, none is sorted.
+
+The same SQL runs on SQLite and PostgreSQL.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import BigInteger, ColumnElement, Integer, cast, func, literal_column, select
+from sqlalchemy import Integer, String, column, func, select, true, values
 
 from emolens.errors import StorageError
 from emolens.storage.database import Database
 from emolens.storage.filters import observation_conditions
 from emolens.storage.records import ObservationFilter
-from emolens.storage.tables import ObservationRow, SessionRow
+from emolens.storage.tables import ObservationRow, SessionRow, UtcDateTime
 
-__all__ = ["EmotionCount", "ObservationCounts"]
+__all__ = ["BucketCount", "GroupCount", "ObservationCounts"]
 
-_BEFORE_1970_S = 62_135_596_800  # seconds from 0001-01-01 to 1970-01-01: shifts every epoch to >= 0
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+MAX_BUCKETS = 1000  # more time buckets than any timeline needs; each costs an index search per emotion
 
 
 @dataclass(frozen=True)
-class EmotionCount:
-    """How many observations of one emotion fell in one time bucket, scenario and person (None: nobody)."""
+class GroupCount:
+    """How many observations of one emotion one person (None: nobody enrolled) has in one scenario."""
 
-    bucket: int  # the bucket's number: seconds since 1970-01-01 UTC, floor-divided by the bucket width
     scenario: str
     person: str | None
     emotion: str
     count: int
 
 
-class ObservationCounts:
-    """Counting queries over the observations that match an :class:`ObservationFilter`."""
+@dataclass(frozen=True)
+class BucketCount:
+    """How many observations of one emotion fell in time bucket ``bucket``: ``[bucket * width, (bucket + 1) *
+    width)`` seconds since 1970-01-01 UTC."""
 
-    def __init__(self, db: Database, dialect: str):
-        self._db, self._dialect = db, dialect
+    bucket: int
+    emotion: str
+    count: int
+
+
+class ObservationCounts:
+    """Counting queries over the observations that match an :class:`ObservationFilter` (limit and offset unused)."""
+
+    def __init__(self, db: Database):
+        self._db = db
 
     def span(self, f: ObservationFilter) -> tuple[datetime, datetime] | None:
         """The first and last timestamp among the matching observations; None when none match."""
-        query = select(func.min(ObservationRow.timestamp), func.max(ObservationRow.timestamp))
-        with self._db.read("find the time span of the observations") as db:
-            first, last = db.execute(query.where(*observation_conditions(f))).one()
+        conditions = observation_conditions(f)
+        ends = (
+            select(end(ObservationRow.timestamp)).where(*conditions).scalar_subquery() for end in (func.min, func.max)
+        )
+        with self._db.read("find the time span of the observations") as db:  # one end each: both read the index
+            first, last = tuple(db.execute(select(*ends)).one())
         return None if first is None or last is None else (first, last)
 
-    def by_bucket(self, f: ObservationFilter, bucket_s: int) -> list[EmotionCount]:
-        """The counts of the matching observations per ``bucket_s``-second bucket, scenario, person and emotion."""
-        if bucket_s < 1:
-            raise StorageError(f"a time bucket must last at least 1 s, got {bucket_s}")
-        inner = (ObservationRow.session_id, ObservationRow.person, ObservationRow.emotion)
-        grouped = (
-            select(self._bucket(bucket_s).label("bucket"), *inner, func.count().label("n"))
-            .where(*observation_conditions(f))
-            .group_by(literal_column("bucket"), *inner)
-            .subquery()
-        )
-        keys = (grouped.c.bucket, SessionRow.scenario, grouped.c.person, grouped.c.emotion)
-        query = select(*keys, func.sum(grouped.c.n)).join(SessionRow, SessionRow.id == grouped.c.session_id)
-        query = query.group_by(*keys)
+    def by_group(self, f: ObservationFilter) -> list[GroupCount]:
+        """The count of the matching observations per scenario, person and emotion."""
+        keys = (ObservationRow.session_id, ObservationRow.person, ObservationRow.emotion)
+        grouped = select(*keys, func.count().label("n")).where(*observation_conditions(f)).group_by(*keys).subquery()
+        outer = (SessionRow.scenario, grouped.c.person, grouped.c.emotion)
+        query = select(*outer, func.sum(grouped.c.n)).join(SessionRow, SessionRow.id == grouped.c.session_id)
         with self._db.read("count the observations") as db:
-            return [EmotionCount(int(b), s, p, e, int(n)) for b, s, p, e, n in db.execute(query)]
+            return [GroupCount(s, p, e, int(n)) for s, p, e, n in db.execute(query.group_by(*outer))]
 
-    def _bucket(self, bucket_s: int) -> ColumnElement[int]:
-        """The bucket number of each observation's timestamp, floor-divided on every date since year 1.
-
-        Whole seconds suffice: with whole-second buckets a fraction of a second never crosses a bucket's edge.
-        Both databases divide integers by truncation, so the epoch is shifted to be non-negative first.
-        """
-        if self._dialect == "sqlite":
-            epoch_s: ColumnElement[int] = cast(func.strftime("%s", ObservationRow.timestamp), Integer)
-        else:
-            epoch_s = cast(func.floor(func.date_part("epoch", ObservationRow.timestamp)), BigInteger)
-        shift = _BEFORE_1970_S // bucket_s + 1
-        shifted = epoch_s + literal_column(str(shift * bucket_s), BigInteger)
-        return shifted // literal_column(str(bucket_s), Integer) - literal_column(str(shift), Integer)
+    def by_bucket(
+        self, f: ObservationFilter, bucket_s: int, buckets: range, emotions: Sequence[str]
+    ) -> list[BucketCount]:
+        """The count of the matching observations of each of ``emotions`` in each of ``buckets`` (bucket numbers,
+        see :class:`BucketCount`) of ``bucket_s`` seconds; cells without observations are left out."""
+        if bucket_s < 1 or not 0 < len(buckets) <= MAX_BUCKETS:
+            raise StorageError(
+                f"a timeline needs 1 to {MAX_BUCKETS} buckets of >= 1 s, got {len(buckets)} of {bucket_s} s"
+            )
+        if not emotions:
+            return []
+        width = timedelta(seconds=bucket_s)
+        edges = [(n, EPOCH + n * width, EPOCH + (n + 1) * width) for n in buckets]
+        cells = values(column("n", Integer), column("lo", UtcDateTime), column("hi", UtcDateTime), name="cells")
+        bucket = cells.data(edges).cte("buckets")
+        kinds = values(column("emotion", String), name="kinds").data([(e,) for e in emotions]).cte("emotions")
+        count = (
+            select(func.count())
+            .where(ObservationRow.emotion == kinds.c.emotion)
+            .where(ObservationRow.timestamp >= bucket.c.lo, ObservationRow.timestamp < bucket.c.hi)
+            .where(*observation_conditions(f))
+            .scalar_subquery()
+        )
+        query = select(bucket.c.n, kinds.c.emotion, count).select_from(bucket.join(kinds, true()))
+        with self._db.read("count the observations per time bucket") as db:
+            return [BucketCount(int(b), e, int(n)) for b, e, n in db.execute(query) if n]

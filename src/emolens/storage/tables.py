@@ -71,8 +71,10 @@ class OwnerRow(Base):
 
 class ObservationRow(Base):
     __tablename__ = "observations"
-    __table_args__ = (  # migration 0005: what counting, paging and exporting read (docs in that migration)
-        Index("ix_observations_session_time_person_emotion", "session_id", "timestamp", "person", "emotion"),
+    __table_args__ = (  # migration 0005 says what counting and paging read from each
+        Index("ix_observations_session_time", "session_id", "timestamp"),
+        Index("ix_observations_session_person_emotion_time", "session_id", "person", "emotion", "timestamp"),
+        Index("ix_observations_emotion_time_session_person", "emotion", "timestamp", "session_id", "person"),
         Index("ix_observations_time_id", "timestamp", "id"),
     )
 

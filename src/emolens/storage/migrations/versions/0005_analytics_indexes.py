@@ -1,10 +1,13 @@
-"""Indexes for analytics computed by the database, keyset-paged history and streamed exports.
+"""Indexes for statistics counted by the database and for keyset pages of history.
 
-- ``ix_observations_session_time_person_emotion`` (session_id, timestamp, person, emotion) holds every column
-  the counting queries read, so they scan this narrow index instead of the table (whose rows carry the
-  probabilities JSON); its first two columns serve what ``ix_observations_session_time`` served, which goes.
-- ``ix_observations_time_id`` (timestamp, id) orders the history for keyset pages (newest or oldest first),
-  the time span of all observations and time-range filters.
+Each holds every column its query reads, so the database answers from the index and never touches the
+table's rows (which carry the probabilities JSON), and groups or orders in index order without sorting:
+
+- ``ix_observations_session_person_emotion_time``: counts per session, person and emotion;
+- ``ix_observations_emotion_time_session_person``: counts per emotion in each time bucket (a range each);
+- ``ix_observations_time_id``: history pages (newest or oldest first), the time span and time-range filters.
+
+``ix_observations_session_time`` (0001) stays: it pages and spans one session's history.
 
 Revision ID: 0005
 Revises: 0003
@@ -19,16 +22,18 @@ down_revision = "0003"
 branch_labels = None
 depends_on = None
 
+INDEXES = {
+    "ix_observations_session_person_emotion_time": ["session_id", "person", "emotion", "timestamp"],
+    "ix_observations_emotion_time_session_person": ["emotion", "timestamp", "session_id", "person"],
+    "ix_observations_time_id": ["timestamp", "id"],
+}
+
 
 def upgrade() -> None:
-    op.create_index(
-        "ix_observations_session_time_person_emotion", "observations", ["session_id", "timestamp", "person", "emotion"]
-    )
-    op.create_index("ix_observations_time_id", "observations", ["timestamp", "id"])
-    op.drop_index("ix_observations_session_time", "observations")
+    for name, columns in INDEXES.items():
+        op.create_index(name, "observations", columns)
 
 
 def downgrade() -> None:
-    op.create_index("ix_observations_session_time", "observations", ["session_id", "timestamp"])
-    op.drop_index("ix_observations_time_id", "observations")
-    op.drop_index("ix_observations_session_time_person_emotion", "observations")
+    for name in INDEXES:
+        op.drop_index(name, "observations")
