@@ -52,6 +52,12 @@ START = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 COLUMNS = "session_id, timestamp, track_id, person, emotion, confidence, probabilities, bbox"
 
 
+def cpu_s(pid: int) -> float:
+    """The CPU time (user + system) the process has used, in seconds."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def rss_mb(pid: int) -> float:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
@@ -209,17 +215,18 @@ def measure_export(client: httpx.Client, pid: int) -> dict[str, object]:
 
     sampler = threading.Thread(target=sample)
     sampler.start()
-    t0, size, lines = time.perf_counter(), 0, 0
+    t0, cpu0, size, lines = time.perf_counter(), cpu_s(pid), 0, 0
     with client.stream("GET", "/api/observations/export", params={"format": "csv"}) as response:
         response.raise_for_status()
         for chunk in response.iter_bytes():
             size += len(chunk)
             lines += chunk.count(b"\n")
-    elapsed = time.perf_counter() - t0
+    elapsed, cpu = time.perf_counter() - t0, cpu_s(pid) - cpu0
     done.set()
     sampler.join()
     return {
         "export_s": elapsed,
+        "export_server_cpu_s": cpu,
         "export_mb": size / 1e6,
         "export_rows": lines - 1,
         "export_extra_rss_mb": peak[0] - baseline,

@@ -40,7 +40,6 @@ __all__ = ["COLUMNS", "ObservationRow", "csv_lines", "jsonl_lines", "write_csv"]
 _BOX = ("x1", "y1", "x2", "y2")
 _NO_BOX = (None, None, None, None)
 _PROBABILITIES = tuple((f"p_{e.value}", e.value) for e in EMOTIONS)  # (column, emotion), looked up once
-_OBSERVED = ("emotion", "confidence", "probabilities", "bbox", "track_id", "person", "timestamp")
 COLUMNS: tuple[str, ...] = (
     "session_id",
     "source",
@@ -84,8 +83,18 @@ class ObservationRow:
         cls, o: ObservationIn | ObservationRecord, session_id: str, source: str, scenario: str
     ) -> ObservationRow:
         """The row of an observation of the session ``session_id`` (stored or not)."""
-        face = {name: getattr(o, name) for name in _OBSERVED}
-        return cls(source=source, session_id=session_id, scenario=scenario, **face)
+        return cls(
+            source=source,
+            emotion=o.emotion,
+            confidence=o.confidence,
+            probabilities=o.probabilities,
+            bbox=o.bbox,
+            track_id=o.track_id,
+            person=o.person,
+            session_id=session_id,
+            scenario=scenario,
+            timestamp=o.timestamp,
+        )
 
     @classmethod
     def of_frame(cls, result: FrameResult, source: str = "video") -> list[ObservationRow]:
