@@ -1,4 +1,5 @@
-"""Analytics: pure functions over observations (distributions, timelines, trends, score, advice)."""
+"""Analytics: pure functions over observations and their counts (distributions, timelines, tables, trends, score,
+advice)."""
 
 from __future__ import annotations
 

@@ -39,7 +39,7 @@ __all__ = ["COLUMNS", "ObservationRow", "csv_lines", "jsonl_lines", "write_csv"]
 
 _BOX = ("x1", "y1", "x2", "y2")
 _NO_BOX = (None, None, None, None)
-_PROBABILITIES = tuple((f"p_{e.value}", e.value) for e in EMOTIONS)  # (column, emotion), looked up once
+_EMOTION_NAMES = tuple(e.value for e in EMOTIONS)  # looked up once: Enum.value is slow in a loop over rows
 COLUMNS: tuple[str, ...] = (
     "session_id",
     "source",
@@ -52,7 +52,7 @@ COLUMNS: tuple[str, ...] = (
     "emotion",
     "confidence",
     *_BOX,
-    *(f"p_{e.value}" for e in EMOTIONS),
+    *(f"p_{e}" for e in _EMOTION_NAMES),
 )
 
 
@@ -117,26 +117,25 @@ class ObservationRow:
 
     def to_dict(self) -> dict[str, object]:
         """Every column's value (None where empty), in ``COLUMNS`` order."""
-        x1, y1, x2, y2 = self.bbox or _NO_BOX
-        cells: dict[str, object] = {
-            "session_id": self.session_id,
-            "source": self.source,
-            "scenario": self.scenario,
-            "timestamp": self.timestamp.isoformat() if self.timestamp else None,
-            "frame": self.frame,
-            "time_s": self.time_s,
-            "track_id": self.track_id,
-            "person": self.person,
-            "emotion": self.emotion,
-            "confidence": round(self.confidence, 4),
-            "x1": x1,
-            "y1": y1,
-            "x2": x2,
-            "y2": y2,
-        }
-        for column, emotion in _PROBABILITIES:
-            cells[column] = self.probabilities.get(emotion)
-        return cells
+        return dict(zip(COLUMNS, self.cells(), strict=True))
+
+    def cells(self) -> tuple[object, ...]:
+        """Every column's value (None where empty), in ``COLUMNS`` order, without the names."""
+        p = self.probabilities.get
+        return (
+            self.session_id,
+            self.source,
+            self.scenario,
+            self.timestamp.isoformat() if self.timestamp else None,
+            self.frame,
+            self.time_s,
+            self.track_id,
+            self.person,
+            self.emotion,
+            round(self.confidence, 4),
+            *(self.bbox or _NO_BOX),
+            *map(p, _EMOTION_NAMES),
+        )
 
 
 def csv_lines(rows: Iterable[ObservationRow], header: bool = True) -> Iterator[str]:
@@ -146,7 +145,7 @@ def csv_lines(rows: Iterable[ObservationRow], header: bool = True) -> Iterator[s
     if header:
         writer.writerow(COLUMNS)
     for row in rows:  # the csv module writes None as an empty cell; only text can hold a formula
-        writer.writerow([spreadsheet_safe(v) if type(v) is str else v for v in row.to_dict().values()])
+        writer.writerow([spreadsheet_safe(v) if type(v) is str else v for v in row.cells()])
         yield buffer.getvalue()
         buffer.seek(0)
         buffer.truncate()
