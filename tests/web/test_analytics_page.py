@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import csv
 import io
 import json
@@ -82,7 +83,22 @@ def test_history_pages_follow_the_cursor(seeded: Server) -> None:
     assert [o["id"] for p in oldest for o in p] == [o["id"] for o in everything if o["person"] == "Ada"]
 
 
-@pytest.mark.parametrize("cursor", ["not-a-cursor", "eyJ0IjoxfQ", "e30", "%%%"])
+def _token(data: dict[str, object]) -> str:
+    return base64.urlsafe_b64encode(json.dumps(data).encode()).decode()
+
+
+WRONG_CURSORS = [
+    "not-a-cursor",
+    "e30",  # {}
+    "%%%",
+    _token({"t": "2025-03-01T09:00:00+00:00", "i": 2**70, "o": "newest"}),
+    _token({"t": "2025-03-01T09:00:00", "i": 5, "o": "newest"}),  # no time zone
+    _token({"t": "yesterday", "i": 5, "o": "newest"}),
+    _token({"t": "2025-03-01T09:00:00+00:00", "i": True, "o": "newest"}),
+]
+
+
+@pytest.mark.parametrize("cursor", WRONG_CURSORS)
 def test_a_bad_cursor_is_422(seeded: Server, cursor: str) -> None:
     response = httpx.get(f"{seeded.url}/api/observations/page", params={"cursor": cursor}, timeout=30)
     assert response.status_code == 422 and "bad cursor" in response.json()["detail"]
@@ -121,10 +137,10 @@ def test_the_analytics_page_draws_shares_tables_and_pages(browser: object, seede
     assert all(e in legend for e in ("happy", "neutral", "sad", "fear")) and "angry" not in legend
     assert "nobody enrolled" in page.inner_text('[data-testid="by-person"]')
     assert "Exam" in page.inner_text('[data-testid="by-scenario"]')
+    if os.environ.get("EMOLENS_SCREENSHOTS"):
+        page.screenshot(path=str(Path(os.environ["EMOLENS_SCREENSHOTS"]) / "analytics.png"), full_page=True)
     page.click('[data-testid="older"]')
     page.wait_for_function("document.getElementById('rows').children.length === 100", timeout=30_000)
     page.click('[data-testid="older"]')
     page.wait_for_function("document.getElementById('rows').children.length === 130", timeout=30_000)
     assert page.locator('[data-testid="older"]').is_hidden()
-    if os.environ.get("EMOLENS_SCREENSHOTS"):
-        page.screenshot(path=str(Path(os.environ["EMOLENS_SCREENSHOTS"]) / "analytics-scale.png"), full_page=True)

@@ -102,7 +102,7 @@ def decode_cursor(token: str, order: Order) -> PageKey:
         if data["o"] != order:
             wrong = f"the cursor belongs to a page in {data['o']!r} order, not {order!r}"
             raise HTTPException(422, f"{wrong}: {_BAD_CURSOR}")
-        if when.tzinfo is None or not isinstance(row_id, int) or isinstance(row_id, bool):
+        if when.tzinfo is None or type(row_id) is not int or not 0 <= row_id < 2**63:
             raise ValueError(token)
     except (ValueError, TypeError, KeyError, binascii.Error, UnicodeDecodeError):
         raise HTTPException(422, f"bad cursor {token[:40]!r}: {_BAD_CURSOR}") from None
