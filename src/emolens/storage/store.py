@@ -77,6 +77,16 @@ def _observation_record(row: ObservationRow, source: str, scenario: str) -> Obse
     )
 
 
+def _distinct_people() -> Select[str]:
+    """The people in the observations, by name: each found by one index step after the one before it (a
+    "loose index scan"), so that listing three names costs three steps, not a read of every observation."""
+    person = ObservationRow.person
+    found = select(func.min(person).label("name")).cte("people", recursive=True)
+    after = select(func.min(person)).where(person > found.c.name).scalar_subquery()
+    found = found.union_all(select(after).where(found.c.name.is_not(None)))
+    return select(found.c.name).where(found.c.name.is_not(None)).order_by(found.c.name)
+
+
 class Store:
     """The one storage layer: ``Store(resolve_db_url(None))`` opens (and migrates) the default database."""
 
@@ -371,12 +381,7 @@ class Store:
         """The scenarios and people present, for filter menus."""
         with self._db.read("list scenarios and people") as db:
             scenarios = db.scalars(select(SessionRow.scenario).distinct().order_by(SessionRow.scenario)).all()
-            people = db.scalars(
-                select(ObservationRow.person)
-                .where(ObservationRow.person.is_not(None))
-                .distinct()
-                .order_by(ObservationRow.person)
-            ).all()
+            people = db.scalars(_distinct_people()).all()
         return {"scenarios": list(scenarios), "people": [p for p in people if p]}
 
     # settings ---------------------------------------------------------------------------------------------
