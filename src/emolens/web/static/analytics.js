@@ -66,7 +66,7 @@ function shareTimeline(target, buckets, bucketS) {
   root.append(first, last);
   const seen = EMOTIONS.filter((e) => buckets.some((b) => b.counts[e]));
   const legend = el("div", { class: "legend row wrap", "data-testid": "timeline-legend" },
-    ...seen.map((e) => el("span", { class: "key" }, el("i", { style: `background:${colorOf(e)}` }), emotionLabel(e))));
+    ...seen.map((e) => emotionLabel(e)));
   target.replaceChildren(root, legend);
 }
 
