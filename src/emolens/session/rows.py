@@ -43,6 +43,8 @@ __all__ = ["COLUMNS", "ObservationRow", "csv_lines", "jsonl_lines", "write_csv"]
 
 _BOX = ("x1", "y1", "x2", "y2")
 _OBSERVED = ("emotion", "confidence", "probabilities", "bbox", "track_id", "person", "timestamp", "frames")
+_NO_BOX = (None, None, None, None)
+_EMOTION_NAMES = tuple(e.value for e in EMOTIONS)  # looked up once: Enum.value is slow in a loop over rows
 COLUMNS: tuple[str, ...] = (
     "session_id",
     "source",
@@ -55,7 +57,7 @@ COLUMNS: tuple[str, ...] = (
     "emotion",
     "confidence",
     *_BOX,
-    *(f"p_{e.value}" for e in EMOTIONS),
+    *(f"p_{e}" for e in _EMOTION_NAMES),
     "frames",
 )
 
@@ -88,8 +90,18 @@ class ObservationRow:
         cls, o: ObservationIn | ObservationRecord, session_id: str, source: str, scenario: str
     ) -> ObservationRow:
         """The row of an observation of the session ``session_id`` (stored or not)."""
-        face = {name: getattr(o, name) for name in _OBSERVED}
-        return cls(source=source, session_id=session_id, scenario=scenario, **face)
+        return cls(
+            source=source,
+            emotion=o.emotion,
+            confidence=o.confidence,
+            probabilities=o.probabilities,
+            bbox=o.bbox,
+            track_id=o.track_id,
+            person=o.person,
+            session_id=session_id,
+            scenario=scenario,
+            timestamp=o.timestamp,
+        )
 
     @classmethod
     def of_frame(cls, result: FrameResult, source: str = "video") -> list[ObservationRow]:
@@ -112,22 +124,26 @@ class ObservationRow:
 
     def to_dict(self) -> dict[str, object]:
         """Every column's value (None where empty), in ``COLUMNS`` order."""
-        box = dict(zip(_BOX, self.bbox or (None,) * 4, strict=True))
-        return {
-            "session_id": self.session_id,
-            "source": self.source,
-            "scenario": self.scenario,
-            "timestamp": self.timestamp.isoformat() if self.timestamp else None,
-            "frame": self.frame,
-            "time_s": self.time_s,
-            "track_id": self.track_id,
-            "person": self.person,
-            "emotion": self.emotion,
-            "confidence": round(self.confidence, 4),
-            **box,
-            **{f"p_{e.value}": self.probabilities.get(e.value) for e in EMOTIONS},
-            "frames": self.frames,
-        }
+        return dict(zip(COLUMNS, self.cells(), strict=True))
+
+    def cells(self) -> tuple[object, ...]:
+        """Every column's value (None where empty), in ``COLUMNS`` order, without the names."""
+        p = self.probabilities.get
+        return (
+            self.session_id,
+            self.source,
+            self.scenario,
+            self.timestamp.isoformat() if self.timestamp else None,
+            self.frame,
+            self.time_s,
+            self.track_id,
+            self.person,
+            self.emotion,
+            round(self.confidence, 4),
+            *(self.bbox or _NO_BOX),
+            *map(p, _EMOTION_NAMES),
+            self.frames,
+        )
 
 
 def csv_lines(rows: Iterable[ObservationRow], header: bool = True) -> Iterator[str]:
@@ -136,8 +152,8 @@ def csv_lines(rows: Iterable[ObservationRow], header: bool = True) -> Iterator[s
     writer = csv.writer(buffer)
     if header:
         writer.writerow(COLUMNS)
-    for row in rows:
-        writer.writerow(["" if v is None else spreadsheet_safe(v) for v in row.to_dict().values()])
+    for row in rows:  # the csv module writes None as an empty cell; only text can hold a formula
+        writer.writerow([spreadsheet_safe(v) if type(v) is str else v for v in row.cells()])
         yield buffer.getvalue()
         buffer.seek(0)
         buffer.truncate()

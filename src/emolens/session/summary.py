@@ -22,6 +22,7 @@ from emolens.analytics import (
     dominant_emotion,
     emotion_counts,
     emotion_shares,
+    faces_seen,
     timeline,
     trending_emotions,
 )
@@ -174,20 +175,21 @@ def summarize_observations(
     session: SessionRecord, observations: Sequence[ObservationRecord], prefs: UserSettings
 ) -> SessionSummary:
     """The summary of ``session`` from its ``observations`` (say, none for a session that ended empty)."""
-    people: dict[str, list[str]] = {}
+    people: dict[str, list[ObservationRecord]] = {}
     for o in observations:
         if o.person:
-            people.setdefault(o.person, []).append(o.emotion)
-    mean = sum(o.confidence for o in observations) / len(observations) if observations else None
+            people.setdefault(o.person, []).append(o)
+    faces = sum(o.frames for o in observations)
+    mean = sum(o.confidence * o.frames for o in observations) / faces if faces else None
     return _summary(
         session,
-        emotion_counts(o.emotion for o in observations),
+        faces_seen(observations),
         trending_emotions(observations),
         prefs.weights,
         prefs.other_weight,
         mean_confidence=None if mean is None else round(mean, 4),
         timeline=timeline(observations),
-        person_counts={name: _seen(emotion_counts(e)) for name, e in sorted(people.items())},
+        person_counts={name: _seen(faces_seen(seen)) for name, seen in sorted(people.items())},
     )
 
 

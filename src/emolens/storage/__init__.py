@@ -6,10 +6,18 @@
 
 from __future__ import annotations
 
+from emolens.storage.aggregates import BucketCount, GroupCount
 from emolens.storage.owners import DEFAULT_HEARTBEAT_S, Heartbeat
 from emolens.storage.paths import data_dir, resolve_db_url
 from emolens.storage.people import EnrolledFace, PeopleRepository, PersonRecord, check_person_name
-from emolens.storage.records import SOURCES, ObservationFilter, ObservationIn, ObservationRecord, SessionRecord
+from emolens.storage.records import (
+    SOURCES,
+    ObservationFilter,
+    ObservationIn,
+    ObservationRecord,
+    PageKey,
+    SessionRecord,
+)
 from emolens.storage.revisions import PEOPLE, RevisionWatch
 from emolens.storage.store import Store
 
@@ -17,11 +25,14 @@ __all__ = [
     "DEFAULT_HEARTBEAT_S",
     "PEOPLE",
     "SOURCES",
+    "BucketCount",
     "EnrolledFace",
+    "GroupCount",
     "Heartbeat",
     "ObservationFilter",
     "ObservationIn",
     "ObservationRecord",
+    "PageKey",
     "PeopleRepository",
     "PersonRecord",
     "RevisionWatch",

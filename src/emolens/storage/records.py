@@ -8,7 +8,7 @@ from typing import Any
 
 from emolens.types import Prediction
 
-__all__ = ["SOURCES", "ObservationFilter", "ObservationIn", "ObservationRecord", "SessionRecord"]
+__all__ = ["SOURCES", "ObservationFilter", "ObservationIn", "ObservationRecord", "PageKey", "SessionRecord"]
 
 SOURCES = ("webcam", "upload", "video", "desktop")
 
@@ -98,3 +98,11 @@ class ObservationFilter:
     until: datetime | None = None
     limit: int | None = None
     offset: int = 0
+
+
+@dataclass(frozen=True)
+class PageKey:
+    """Where a page of observations ends: the last row's timestamp and id (the next page starts after it)."""
+
+    timestamp: datetime
+    id: int

@@ -4,23 +4,32 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, cast
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import CursorResult, Engine, Select, create_engine, delete, event, func, select
+from sqlalchemy import CursorResult, Engine, Select, create_engine, delete, event, func, select, tuple_
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from emolens.errors import DatabaseError, SessionNotFoundError, StorageError
+from emolens.storage.aggregates import ObservationCounts
 from emolens.storage.database import Database
 from emolens.storage.drift_events import DriftEventRepository
+from emolens.storage.filters import observation_conditions
 from emolens.storage.owners import DEFAULT_HEARTBEAT_S, LEGACY_IDLE, MISSED_BEATS, OwnerRepository
 from emolens.storage.people import PeopleRepository
-from emolens.storage.records import SOURCES, ObservationFilter, ObservationIn, ObservationRecord, SessionRecord
+from emolens.storage.records import (
+    SOURCES,
+    ObservationFilter,
+    ObservationIn,
+    ObservationRecord,
+    PageKey,
+    SessionRecord,
+)
 from emolens.storage.revisions import RevisionRepository
 from emolens.storage.tables import DriftEventRow, ObservationRow, SessionRow, SettingRow
 
@@ -29,6 +38,7 @@ __all__ = ["Store"]
 log = logging.getLogger(__name__)
 _MIGRATIONS = Path(__file__).with_name("migrations")
 _PURGED_TABLES = ("observations", "sessions", "embeddings", "people", "drift_events")
+_STREAM_BATCH = 2000  # rows an export holds in memory at once: larger batches go faster and weigh more
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -52,13 +62,13 @@ def _session_record(row: SessionRow, count: int = 0) -> SessionRecord:
     return SessionRecord(row.id, row.scenario, row.source, row.started_at, row.ended_at, count)
 
 
-def _observation_record(row: ObservationRow, session: SessionRow) -> ObservationRecord:
+def _observation_record(row: ObservationRow, source: str, scenario: str) -> ObservationRecord:
     bbox = tuple(row.bbox) if row.bbox else None
     return ObservationRecord(
         id=row.id,
         session_id=row.session_id,
-        source=session.source,
-        scenario=session.scenario,
+        source=source,
+        scenario=scenario,
         timestamp=row.timestamp,
         emotion=row.emotion,
         confidence=row.confidence,
@@ -68,6 +78,16 @@ def _observation_record(row: ObservationRow, session: SessionRow) -> Observation
         bbox=bbox,  # type: ignore[arg-type]
         frames=row.frames,
     )
+
+
+def _distinct_people() -> Select[str]:
+    """The people in the observations, by name: each found by one index step after the one before it (a
+    "loose index scan"), so that listing three names costs three steps, not a read of every observation."""
+    person = ObservationRow.person
+    found = select(func.min(person).label("name")).cte("people", recursive=True)
+    after = select(func.min(person)).where(person > found.c.name).scalar_subquery()
+    found = found.union_all(select(after).where(found.c.name.is_not(None)))
+    return select(found.c.name).where(found.c.name.is_not(None)).order_by(found.c.name)
 
 
 class Store:
@@ -86,6 +106,7 @@ class Store:
         self.owners = OwnerRepository(self._db)
         self.drift_events = DriftEventRepository(self._db)
         self.revisions = RevisionRepository(self._db)
+        self.counts = ObservationCounts(self._db)
         self.owner_id: str | None = None
         self._owner = ("server", DEFAULT_HEARTBEAT_S * MISSED_BEATS)
 
@@ -310,39 +331,66 @@ class Store:
 
     def _filtered(self, f: ObservationFilter) -> Select[ObservationRow, SessionRow]:
         query = select(ObservationRow, SessionRow).join(SessionRow, SessionRow.id == ObservationRow.session_id)
-        conditions = {
-            ObservationRow.session_id: f.session_id,
-            SessionRow.source: f.source,
-            SessionRow.scenario: f.scenario,
-            ObservationRow.person: f.person,
-            ObservationRow.emotion: f.emotion,
-        }
-        for column, value in conditions.items():
-            if value is not None:
-                query = query.where(column == value)
-        if f.since is not None:
-            query = query.where(ObservationRow.timestamp >= f.since)
-        if f.until is not None:
-            query = query.where(ObservationRow.timestamp < f.until)
-        return query
+        return query.where(*observation_conditions(f))
 
     def query_observations(self, filters: ObservationFilter | None = None) -> list[ObservationRecord]:
         """Observations matching ``filters``, oldest first."""
         f = filters or ObservationFilter()
         query = self._filtered(f).order_by(ObservationRow.timestamp, ObservationRow.id).offset(f.offset).limit(f.limit)
         with self._db.read("read observations") as db:
-            return [_observation_record(o, s) for o, s in db.execute(query)]
+            return [_observation_record(o, s.source, s.scenario) for o, s in db.execute(query)]
+
+    def page_observations(
+        self, f: ObservationFilter, after: PageKey | None, limit: int, newest_first: bool = True
+    ) -> tuple[list[ObservationRecord], PageKey | None]:
+        """One page of ``limit`` matching observations after ``after`` (None: the first page), and the key of the
+        page after it (None on the last page). Keyset paging: any page costs what the first one does."""
+        if limit < 1:
+            raise StorageError(f"a page needs at least 1 observation, got limit={limit}")
+        key = tuple_(ObservationRow.timestamp, ObservationRow.id)
+        query = self._filtered(f)
+        if after is not None:
+            edge = tuple_(after.timestamp, after.id)
+            query = query.where(key < edge if newest_first else key > edge)
+        columns = (ObservationRow.timestamp, ObservationRow.id)
+        query = query.order_by(*(c.desc() for c in columns) if newest_first else columns).limit(limit + 1)
+        with self._db.read("read a page of observations") as db:
+            records = [_observation_record(o, s.source, s.scenario) for o, s in db.execute(query)]
+        more = len(records) > limit
+        records = records[:limit]
+        return records, PageKey(records[-1].timestamp, records[-1].id) if more else None
+
+    def stream_observations(self, filters: ObservationFilter | None = None) -> Iterator[ObservationRecord]:
+        """Observations matching ``filters``, oldest first, read from a server-side cursor a batch at a time.
+
+        Memory stays flat however many match; the read transaction stays open until the iterator is exhausted
+        or closed, so close it (or leave the ``for`` loop) rather than keep it waiting.
+        """
+        f = filters or ObservationFilter()
+        o = ObservationRow
+        columns = (o.id, o.session_id, SessionRow.source, SessionRow.scenario, o.timestamp, o.emotion, o.confidence)
+        query = (
+            select(*columns, o.probabilities, o.track_id, o.person, o.bbox)
+            .join(SessionRow, SessionRow.id == o.session_id)
+            .where(*observation_conditions(f))
+            .order_by(o.timestamp, o.id)
+            .offset(f.offset)
+            .limit(f.limit)
+            .execution_options(yield_per=_STREAM_BATCH)
+        )
+        with self._db.read("export observations") as db:
+            for row in db.connection().execute(query):  # Core rows, unpacked by position: 3x faster than ORM's
+                i, session_id, source, scenario, when, emotion, confidence, probabilities, track, person, bbox = row
+                box = tuple(bbox) if bbox else None
+                yield ObservationRecord(
+                    i, session_id, source, scenario, when, emotion, confidence, probabilities, track, person, box
+                )
 
     def distinct_values(self) -> dict[str, list[str]]:
         """The scenarios and people present, for filter menus."""
         with self._db.read("list scenarios and people") as db:
             scenarios = db.scalars(select(SessionRow.scenario).distinct().order_by(SessionRow.scenario)).all()
-            people = db.scalars(
-                select(ObservationRow.person)
-                .where(ObservationRow.person.is_not(None))
-                .distinct()
-                .order_by(ObservationRow.person)
-            ).all()
+            people = db.scalars(_distinct_people()).all()
         return {"scenarios": list(scenarios), "people": [p for p in people if p]}
 
     # settings ---------------------------------------------------------------------------------------------

@@ -77,7 +77,12 @@ class ObservationRow(Base):
     probabilities and the last box."""
 
     __tablename__ = "observations"
-    __table_args__ = (Index("ix_observations_session_time", "session_id", "timestamp"),)
+    __table_args__ = (  # migration 0005 says what counting and paging read from each
+        Index("ix_observations_session_time", "session_id", "timestamp"),
+        Index("ix_observations_session_person_emotion_time", "session_id", "person", "emotion", "timestamp", "frames"),
+        Index("ix_observations_emotion_time_session_person", "emotion", "timestamp", "session_id", "person", "frames"),
+        Index("ix_observations_time_id", "timestamp", "id"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     session_id: Mapped[str] = mapped_column(String(36), ForeignKey("sessions.id", ondelete="CASCADE"))

@@ -21,7 +21,7 @@ __all__ = [
     "MonitoredFeatureOut",
     "MonitoringOut",
     "ObservationOut",
-    "ObservationStatsOut",
+    "ObservationPageOut",
     "PersonOut",
     "PersonStatsOut",
     "SavedFacesOut",
@@ -81,16 +81,11 @@ class ObservationOut(BaseModel):
     frames: int = 1
 
 
-class ObservationStatsOut(BaseModel):
-    """Counts, shares, timeline and score of the filtered observations, and the values the filters offer."""
+class ObservationPageOut(BaseModel):
+    """One page of observations and the cursor of the next page (null on the last)."""
 
-    total: int
-    counts: dict[str, int]
-    shares: dict[str, float]
-    timeline: list[dict[str, object]]
-    confidence_score: float | None
-    scenarios: list[str]
-    people: list[str]
+    items: list[ObservationOut]
+    next: str | None = Field(description="pass as `cursor` for the page after this one")
 
 
 class PersonOut(BaseModel):

@@ -7,14 +7,14 @@ from typing import Annotated
 from fastapi import APIRouter, File, Form, HTTPException, Path, UploadFile
 from starlette.concurrency import run_in_threadpool
 
-from emolens.analytics import confidence_score, emotion_counts
 from emolens.session import load_user_settings
 from emolens.session.people import enrol, reload_gallery
-from emolens.storage import ObservationRecord, check_person_name
+from emolens.session.statistics import observation_stats
+from emolens.storage import check_person_name
 from emolens.web import erase
 from emolens.web.limits import check_pixel_budget
 from emolens.web.routes.analyze import IMAGE_TYPES
-from emolens.web.routes.observations import FilterDep
+from emolens.web.routes.observations import MatchDep
 from emolens.web.schemas import PersonOut, PersonStatsOut
 from emolens.web.state import AppState, StateDep, StoreDep
 
@@ -78,22 +78,10 @@ async def remove_person(person_id: PersonId, state: StateDep) -> PersonOut:
     return PersonOut.model_validate(record.to_dict())
 
 
-def _rows(observations: list[ObservationRecord], weights: dict[str, float], other: float) -> list[PersonStatsOut]:
-    groups: dict[str | None, list[str]] = {}
-    for o in observations:
-        groups.setdefault(o.person, []).append(o.emotion)
-    rows = []
-    for person in sorted(groups, key=lambda p: (p is None, p or "")):
-        counts = emotion_counts(groups[person])
-        score = confidence_score(counts, weights, other)
-        rows.append(PersonStatsOut(person=person, counts=counts, total=len(groups[person]), confidence_score=score))
-    return rows
-
-
 @router.get("/stats")
-def person_stats(f: FilterDep, store: StoreDep) -> list[PersonStatsOut]:
+def person_stats(f: MatchDep, store: StoreDep) -> list[PersonStatsOut]:
     """Per person (null: faces nobody is enrolled as): counts per emotion and the confidence score."""
-    prefs = load_user_settings(store)
+    rows = observation_stats(store, f, load_user_settings(store)).by_person
     return [
-        PersonStatsOut.model_validate(r) for r in _rows(store.query_observations(f), prefs.weights, prefs.other_weight)
+        PersonStatsOut(person=r.name, counts=r.counts, total=r.total, confidence_score=r.confidence_score) for r in rows
     ]

@@ -95,23 +95,6 @@ function donut(target, counts) {
   target.replaceChildren(total ? root : "No observations.");
 }
 
-function lineChart(target, buckets) {
-  if (!buckets.length) { target.replaceChildren("No observations."); return; }
-  const w = 800, h = 180, pad = 24, max = Math.max(1, ...buckets.flatMap((b) => Object.values(b.counts)));
-  const root = svg("svg", { viewBox: `0 0 ${w} ${h}`, width: "100%" });
-  const x = (i) => pad + (w - 2 * pad) * (buckets.length === 1 ? 0.5 : i / (buckets.length - 1));
-  const y = (n) => h - pad - (h - 2 * pad) * n / max;
-  for (const e of Object.keys(buckets[0].counts)) {
-    if (!buckets.some((b) => b.counts[e])) continue;
-    const points = buckets.map((b, i) => `${x(i)},${y(b.counts[e] || 0)}`).join(" ");
-    root.append(svg("polyline", { points, fill: "none", stroke: colorOf(e), "stroke-width": 2, "data-emotion": e }));
-  }
-  const first = svg("text", { x: pad, y: h - 4 }); first.textContent = new Date(buckets[0].start).toLocaleTimeString();
-  const last = svg("text", { x: w - pad, y: h - 4, "text-anchor": "end" }); last.textContent = new Date(buckets.at(-1).start).toLocaleTimeString();
-  root.append(first, last);
-  target.replaceChildren(root);
-}
-
 document.getElementById("theme").addEventListener("click", () => {
   const next = document.documentElement.dataset.theme === "dark" ? "light" : "dark";
   document.documentElement.dataset.theme = next;

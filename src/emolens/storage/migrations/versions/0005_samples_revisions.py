@@ -1,8 +1,8 @@
 """Per-track samples and revisions: observations say how many frames each stands for; a revision counter per
 shared thing (the enrolled people) tells every server on the database when to reload its copy.
 
-Revision ID: 0006
-Revises: 0003
+Revision ID: 0005
+Revises: 0004
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0006"
+revision = "0005"
 down_revision = "0004"
 branch_labels = None
 depends_on = None
