@@ -12,6 +12,7 @@ from emolens.analytics import (
     dominant_emotion,
     emotion_counts,
     emotion_shares,
+    faces_seen,
     parse_weights,
     timeline,
     trending_emotions,
@@ -25,6 +26,7 @@ T0 = datetime(2025, 3, 1, tzinfo=UTC)
 class Obs:
     timestamp: datetime
     emotion: str
+    frames: int = 1
 
 
 def _series(*emotions: str) -> list[Obs]:
@@ -74,6 +76,17 @@ def test_dominant_and_trending() -> None:
     trend = trending_emotions(series)
     assert [e for e, _ in trend] == ["happy"] and trend[0][1] == pytest.approx(1.0)
     assert trending_emotions(_series("happy", "sad")) == []
+
+
+def test_samples_count_the_frames_they_stand_for() -> None:
+    # 8 neutral frames in one sample, then 2 happy samples of 1 frame: by faces seen happy rose in the last 30%
+    samples = [Obs(T0, "neutral", 8), Obs(T0 + timedelta(seconds=1), "happy"), Obs(T0 + timedelta(seconds=2), "happy")]
+    assert faces_seen(samples)["neutral"] == 8 and faces_seen(samples)["happy"] == 2
+    trend = trending_emotions(samples)
+    assert [e for e, _ in trend] == ["happy"] and trend[0][1] == 0.6667
+    assert [b["counts"]["neutral"] for b in timeline(samples, bucket_s=1)] == [8, 0, 0]
+    # a sample straddling the cut counts on both sides: 10 frames, the last 3 are the recent part
+    assert trending_emotions([Obs(T0, "sad", 10)]) == []
 
 
 def test_timeline_buckets() -> None:

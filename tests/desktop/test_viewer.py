@@ -31,7 +31,7 @@ def test_a_session_without_window_is_counted_stored_and_summarised(
     video = face_video(tmp_path / "v.avi", astronaut_bgr, 30)
     viewer = _viewer(tmp_path, store, tiny_analyzer, video)
     summary = viewer.run()
-    assert summary.run is not None and summary.run.stored == 30 and summary.session.observation_count == 6
+    assert summary.run is not None and summary.session.observation_count == 30
     assert summary.run.frames == 30 and summary.run.observations == 30 and summary.counts["happy"] == 30
     assert summary.dominant == "happy" and summary.shares["happy"] == 1.0 and summary.trending == []
     assert summary.run.fps_mean > 0 and summary.session.source == "desktop" and summary.session.scenario == "Exam"
@@ -44,7 +44,7 @@ def test_a_session_without_window_is_counted_stored_and_summarised(
     assert saved["session"]["id"] == summary.session.id and saved["counts"] == summary.counts
     assert saved["run"]["frames"] == 30 and saved["advice"]["tips"] == summary.advice.tips != []
     text = (viewer.folder / "summary.txt").read_text()
-    assert text.startswith("SESSION SUMMARY") and "observations 30 (30 stored as 6 rows in sqlite" in text
+    assert text.startswith("SESSION SUMMARY") and "observations 30 (30 stored in sqlite" in text
     assert store.get_session(summary.session.id).ended_at == summary.session.ended_at
 
 

@@ -106,9 +106,7 @@ def test_a_live_run_and_its_stored_session_have_the_same_summary(store: Store, t
         recorder.add([p], T0 + timedelta(seconds=i))
     record = recorder.close(tmp_path / "unsaved.csv")
     prefs = UserSettings(weights={"happy": 3.0, "sad": -1.0}, other_weight=0.0)
-    run = RunFacts(
-        frames=20, observations=20, stored=20, max_faces=1, fps_mean=10.0, duration_s=2.0, resets=0, database="x"
-    )
+    run = RunFacts(frames=20, observations=20, max_faces=1, fps_mean=10.0, duration_s=2.0, resets=0, database="x")
     live = summarize_run(stats, record, run, prefs.weights, prefs.other_weight)
     stored = session_summary(store, record.id, prefs)
     assert live.model_dump(exclude={"run", "timeline"}) == stored.model_dump(exclude={"run", "timeline"})

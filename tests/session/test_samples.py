@@ -54,7 +54,7 @@ def test_a_tracked_face_at_30_fps_stores_two_means_a_second(store: Store, tmp_pa
     assert rows[0].emotion == "sad" and rows[0].confidence == sad  # the mean's, not the majority of frames
     assert math.isclose(sum(rows[0].probabilities.values()), 1.0, abs_tol=1e-4)
     assert rows[0].bbox == (14.0, 0.0, 24.0, 10.0) and rows[-1].bbox == (59.0, 0.0, 69.0, 10.0)  # the last box
-    assert {r.track_id for r in rows} == {7} and store.get_session(recorder.session_id).observation_count == 4
+    assert {r.track_id for r in rows} == {7} and store.get_session(recorder.session_id).observation_count == 60
 
 
 def test_every_frame_is_in_exactly_one_row(store: Store, tmp_path: Path) -> None:

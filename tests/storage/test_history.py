@@ -1,4 +1,4 @@
-"""Keyset pages of history, exports streamed from a cursor, and migration 0005's indexes on a database with rows."""
+"""Keyset pages of history, exports streamed from a cursor, and migration 0006's indexes on a database with rows."""
 
 from __future__ import annotations
 
@@ -72,7 +72,7 @@ def _upgrade(url: str, revision: str) -> None:
     engine.dispose()
 
 
-def test_migration_0005_indexes_a_database_that_has_rows(db_url: str) -> None:
+def test_migration_0006_indexes_a_database_that_has_rows(db_url: str) -> None:
     _upgrade(db_url, "0003")
     engine = create_engine(db_url)
     with engine.begin() as conn:
@@ -97,16 +97,19 @@ def test_migration_0005_indexes_a_database_that_has_rows(db_url: str) -> None:
             "person",
             "emotion",
             "timestamp",
+            "frames",
         ]
         assert indexes["ix_observations_emotion_time_session_person"] == [
             "emotion",
             "timestamp",
             "session_id",
             "person",
+            "frames",
         ]
         assert indexes["ix_observations_time_id"] == ["timestamp", "id"]
         assert indexes["ix_observations_session_time"] == ["session_id", "timestamp"]
         assert [r.timestamp for r in store.query_observations()] == [T0 + timedelta(seconds=s) for s in range(3)]
         assert store.counts.span(ObservationFilter()) == (T0, T0 + timedelta(seconds=2))
+        assert [(g.emotion, g.count) for g in store.counts.by_group(ObservationFilter())] == [("happy", 3)]
     finally:
         store.close()

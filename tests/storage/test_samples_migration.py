@@ -1,4 +1,4 @@
-"""Migration 0006 on a database holding rows from before it, on SQLite and PostgreSQL: every old row stands
+"""Migration 0005 on a database holding rows from before it, on SQLite and PostgreSQL: every old row stands
 for one frame, and nothing stored before is lost."""
 
 from __future__ import annotations
@@ -45,7 +45,7 @@ def _seed_0003(url: str) -> None:
     engine.dispose()
 
 
-def test_0006_upgrades_a_database_with_rows(db_url: str) -> None:
+def test_0005_upgrades_a_database_with_rows(db_url: str) -> None:
     _migrate_to(db_url, "0003")
     _seed_0003(db_url)
     store = Store(db_url)  # migrates to the head on open

@@ -317,7 +317,6 @@ class LiveViewer:
         run = RunFacts(
             frames=self.session_stats.frames,
             observations=self.session_stats.observations,
-            stored=self.recorder.stored_frames if record.observation_count else 0,
             max_faces=self.session_stats.max_faces,
             fps_mean=self._mean_fps(),
             duration_s=round((ended_at - self.started_at).total_seconds(), 2),

@@ -49,7 +49,6 @@ class SessionRecorder:
         self.batch = batch
         self.flush_every_s = flush_every_s
         self.stored = 0  # rows written
-        self.stored_frames = 0  # faces in frames those rows stand for
         self.unsaved = 0
         self.deleted = False
         self.error: StorageError | None = None
@@ -98,7 +97,6 @@ class SessionRecorder:
             return True
         try:
             self.stored += self.store.add_observations(self.session_id, self._pending)
-            self.stored_frames += sum(o.frames for o in self._pending)
         except SessionNotFoundError:
             log.warning("session %s was deleted elsewhere: its observations are no longer stored", self.session_id)
             self.deleted, self._pending = True, []

@@ -42,7 +42,6 @@ from emolens.types import EMOTIONS, FrameResult, Prediction
 __all__ = ["COLUMNS", "ObservationRow", "csv_lines", "jsonl_lines", "write_csv"]
 
 _BOX = ("x1", "y1", "x2", "y2")
-_OBSERVED = ("emotion", "confidence", "probabilities", "bbox", "track_id", "person", "timestamp", "frames")
 _NO_BOX = (None, None, None, None)
 _EMOTION_NAMES = tuple(e.value for e in EMOTIONS)  # looked up once: Enum.value is slow in a loop over rows
 COLUMNS: tuple[str, ...] = (
@@ -101,6 +100,7 @@ class ObservationRow:
             session_id=session_id,
             scenario=scenario,
             timestamp=o.timestamp,
+            frames=o.frames,
         )
 
     @classmethod

@@ -63,13 +63,11 @@ class AdviceOut(BaseModel):
 
 
 class RunFacts(BaseModel):
-    """What a live run saw beyond its stored observations: ``observations`` counts every face analysed,
-    ``stored`` the faces that the session's stored rows stand for (its ``observation_count`` counts the rows,
-    per-track samples of several faces each), ``files`` every file the run wrote, by kind."""
+    """What a live run saw beyond its stored observations: ``observations`` counts every face analysed (the
+    session's ``observation_count`` those stored), ``files`` every file the run wrote, by kind."""
 
     frames: int
     observations: int
-    stored: int
     max_faces: int
     fps_mean: float
     duration_s: float
@@ -106,8 +104,7 @@ class SessionSummary(BaseModel):
             r = self.run
             lines[-1] += f" ({r.duration_s:.1f} s)"
             lines.append(f"  frames       {r.frames} at {r.fps_mean:.1f} FPS, up to {r.max_faces} face(s)")
-            stored = f"{r.stored} stored as {s.observation_count} rows in {r.database}"
-            lines.append(f"  observations {r.observations} ({stored})")
+            lines.append(f"  observations {r.observations} ({s.observation_count} stored in {r.database})")
         else:
             lines.append(f"  observations {s.observation_count}")
         lines.extend(self._emotion_lines())

@@ -15,7 +15,8 @@ SOURCES = ("webcam", "upload", "video", "desktop")
 
 @dataclass(frozen=True)
 class SessionRecord:
-    """One session: a live run, an upload batch or a video, with its scenario and times (UTC)."""
+    """One session: a live run, an upload batch or a video, with its scenario and times (UTC);
+    ``observation_count`` counts the faces seen (a stored per-track sample adds the frames it stands for)."""
 
     id: str
     scenario: str

@@ -187,7 +187,8 @@ class Store:
         return _session_record(row, count)
 
     def _count(self, db: Session, session_id: str) -> int:
-        return db.scalar(select(func.count()).where(ObservationRow.session_id == session_id)) or 0
+        faces = select(func.sum(ObservationRow.frames)).where(ObservationRow.session_id == session_id)
+        return db.scalar(faces) or 0
 
     def get_session(self, session_id: str) -> SessionRecord:
         """One session with its observation count; SessionNotFoundError when absent."""
@@ -197,7 +198,9 @@ class Store:
     def list_sessions(self, source: str | None = None, limit: int | None = None) -> list[SessionRecord]:
         """Sessions, newest first, each with its observation count."""
         counts = (
-            select(ObservationRow.session_id, func.count().label("n")).group_by(ObservationRow.session_id).subquery()
+            select(ObservationRow.session_id, func.sum(ObservationRow.frames).label("n"))
+            .group_by(ObservationRow.session_id)
+            .subquery()
         )
         query = select(SessionRow, func.coalesce(counts.c.n, 0)).outerjoin(counts, counts.c.session_id == SessionRow.id)
         if source:
@@ -254,7 +257,9 @@ class Store:
     def _retention_doomed(self, db: Session, keep_latest: int) -> tuple[list[str], int]:
         """The ended sessions with observations beyond the ``keep_latest`` newest such, and their observations."""
         counts = (
-            select(ObservationRow.session_id, func.count().label("n")).group_by(ObservationRow.session_id).subquery()
+            select(ObservationRow.session_id, func.sum(ObservationRow.frames).label("n"))
+            .group_by(ObservationRow.session_id)
+            .subquery()
         )
         query = (
             select(SessionRow.id, SessionRow.ended_at, counts.c.n)
