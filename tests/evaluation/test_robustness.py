@@ -12,7 +12,7 @@ from click.testing import CliRunner
 from emolens.cli.main import cli
 from emolens.errors import ConfigError, DataLayoutError
 from emolens.evaluation.robustness import check_robustness, jitter_faces, mirror_same
-from emolens.evaluation.samples import TestFaces, balanced_indices, load_test_faces
+from emolens.evaluation.samples import LabelledFaces, balanced_indices, load_test_faces
 from emolens.evaluation.scenes import Condition, default_conditions, render
 from emolens.types import Emotion
 
@@ -55,7 +55,7 @@ def test_jitter_moves_and_scales_the_box(analyzer, astronaut_bgr: np.ndarray) ->
 
 def test_a_pasted_face_at_160_px_is_found_and_steady_under_zero_jitter(analyzer, astronaut_face: np.ndarray) -> None:
     happy = analyzer.labels.index(Emotion.HAPPY)
-    faces = TestFaces(astronaut_face[None], np.array([happy]), ("astronaut",))
+    faces = LabelledFaces(astronaut_face[None], np.array([happy]), ("astronaut",))
     result = check_robustness(
         analyzer, faces, [Condition("big", 160, "clutter", mirror=True)], jitter_px=0, jitter_scale=0
     )

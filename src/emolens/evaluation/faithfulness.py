@@ -14,7 +14,7 @@ import cv2
 import numpy as np
 
 from emolens.evaluation.explain import Explainer
-from emolens.evaluation.samples import TestFaces
+from emolens.evaluation.samples import LabelledFaces
 
 __all__ = ["DELETION_BLUR_SIGMA_PX", "Faithfulness", "curve_area", "deletion_curves", "measure_faithfulness"]
 
@@ -86,7 +86,7 @@ class Faithfulness:
 
 def measure_faithfulness(
     explainer: Explainer,
-    faces: TestFaces,
+    faces: LabelledFaces,
     methods: Sequence[str],
     seed: int = 0,
     steps: int = 20,

@@ -17,7 +17,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from emolens.evaluation.metrics import ClassReport, classification_report
-from emolens.evaluation.samples import TestFaces
+from emolens.evaluation.samples import LabelledFaces
 from emolens.evaluation.scenes import Condition, render
 from emolens.types import BBox, Emotion, Face, Prediction
 from emolens.vision.align import align_faces
@@ -142,7 +142,7 @@ def _share(values: Sequence[bool]) -> float | None:
 
 def _run_condition(
     analyzer: PhotoAnalyzer,
-    faces: TestFaces,
+    faces: LabelledFaces,
     condition: Condition,
     seeds: tuple[int, int],
     jitter: tuple[float, float],
@@ -181,7 +181,7 @@ def _run_condition(
 
 def check_robustness(
     analyzer: PhotoAnalyzer,
-    faces: TestFaces,
+    faces: LabelledFaces,
     conditions: Sequence[Condition],
     seed: int = 0,
     jitter_px: float = 3.0,

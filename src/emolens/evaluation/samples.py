@@ -12,11 +12,11 @@ from emolens.data.facesets import LabelMap, Split, load_faceset
 from emolens.errors import DataLayoutError
 from emolens.vision.classify import ModelCard
 
-__all__ = ["TestFaces", "balanced_indices", "load_test_faces"]
+__all__ = ["LabelledFaces", "balanced_indices", "load_test_faces"]
 
 
 @dataclass(frozen=True)
-class TestFaces:
+class LabelledFaces:
     """Face crops (N x S x S uint8), their labels (N int64, indices into the model's classes) and names."""
 
     images: np.ndarray
@@ -42,7 +42,7 @@ def balanced_indices(labels: np.ndarray, limit: int, seed: int = 0) -> np.ndarra
 
 def load_test_faces(
     data: str | Path, card: ModelCard, split: Split = "test", limit: int | None = None, seed: int = 0
-) -> TestFaces:
+) -> LabelledFaces:
     """The crops of ``split`` whose class the model has, labelled in the model's classes; with ``limit`` a
     balanced sample of that many (see balanced_indices)."""
     faces = load_faceset(data, split, card.input_size)
@@ -53,4 +53,4 @@ def load_test_faces(
         raise DataLayoutError(f"no faces of the model's classes in {data} ({split}); check --data and --split")
     if limit is not None:
         keep = keep[balanced_indices(labels[keep], limit, seed)]
-    return TestFaces(faces.images[keep], labels[keep].astype(np.int64), tuple(faces.names[i] for i in keep))
+    return LabelledFaces(faces.images[keep], labels[keep].astype(np.int64), tuple(faces.names[i] for i in keep))
