@@ -42,6 +42,8 @@ def test_conditions_refuse_unknown_settings() -> None:
         Condition("x", background="sky")
     with pytest.raises(ConfigError, match="unknown shift 'fog'"):
         Condition("x", shift="fog")
+    with pytest.raises(ConfigError, match=r"JPEG quality must be 1\.\.100, got 0"):
+        Condition("x", shift="jpeg", amount=0)
     assert len({c.name for c in default_conditions()}) == len(default_conditions())
 
 

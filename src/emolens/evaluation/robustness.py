@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import asdict, dataclass, replace
 from typing import Any, Protocol
 
 import numpy as np
@@ -56,7 +56,7 @@ class ConditionResult:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "condition": self.condition.__dict__,
+            "condition": asdict(self.condition),
             "faces": self.faces,
             "detected": self.detected,
             "detection_rate": self.detection_rate,

@@ -35,6 +35,8 @@ class Condition:
             raise ConfigError(f"unknown background {self.background!r}; choose one of {', '.join(BACKGROUNDS)}")
         if self.shift not in SHIFTS:
             raise ConfigError(f"unknown shift {self.shift!r}; choose one of {', '.join(SHIFTS)}")
+        if self.shift == "jpeg" and not 1 <= self.amount <= 100:
+            raise ConfigError(f"JPEG quality must be 1..100, got {self.amount:g}")
         if not 24 <= self.face_px <= min(FRAME_WH) // 2:
             raise ConfigError(f"face_px must be 24..{min(FRAME_WH) // 2}, got {self.face_px}")
 
