@@ -43,12 +43,27 @@ def _register() -> None:
         people,
         predict,
         retrain,
+        robustness,
         serve,
         train,
         video,
     )
 
-    for module in (predict, video, live, evaluate, bench, serve, people, data, explain, checkpoint, drift, retrain):
+    for module in (
+        predict,
+        video,
+        live,
+        evaluate,
+        bench,
+        serve,
+        people,
+        data,
+        explain,
+        checkpoint,
+        drift,
+        retrain,
+        robustness,
+    ):
         cli.add_command(module.command)
     cli.add_command(train.train_command)
     cli.add_command(train.export_command)

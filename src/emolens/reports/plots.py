@@ -18,6 +18,8 @@ __all__ = [
     "curves_plot",
     "heatmap_overlay",
     "image_grid",
+    "line_plot",
+    "matrix_plot",
     "reliability_plot",
     "roc_plot",
 ]
@@ -156,4 +158,35 @@ def heatmap_overlay(path: Path, face: np.ndarray, heat: np.ndarray, title: str) 
         ax.set_title(caption, fontsize=8)
         ax.axis("off")
     fig.suptitle(title, fontsize=9)
+    return _save(fig, path)
+
+
+def matrix_plot(
+    path: Path, values: np.ndarray, rows: Sequence[str], columns: Sequence[str], title: str, vmax: float = 1.0
+) -> Path:
+    """A rows x columns table of values in 0..``vmax`` as a heat map, each cell written in it (NaN: blank)."""
+    fig, ax = plt.subplots(figsize=(1.0 * len(columns) + 2.6, 0.36 * len(rows) + 1.4))
+    shown = ax.imshow(values, cmap="RdYlGn", vmin=0, vmax=vmax, aspect="auto")
+    fig.colorbar(shown, ax=ax, fraction=0.046)
+    ax.set_xticks(range(len(columns)), columns, rotation=35, ha="right")
+    ax.set_yticks(range(len(rows)), rows)
+    for (i, j), v in np.ndenumerate(values):
+        if np.isfinite(v):
+            ax.text(j, i, f"{v:.2f}", ha="center", va="center", fontsize=7)
+    ax.set_title(title, fontsize=9)
+    return _save(fig, path)
+
+
+def line_plot(
+    path: Path, x: np.ndarray, series: Mapping[str, np.ndarray], title: str, xlabel: str, ylabel: str
+) -> Path:
+    """Curves sharing one x axis, one per named series."""
+    fig, ax = plt.subplots(figsize=(5, 3.8))
+    for name, values in series.items():
+        ax.plot(x, values, "o-", markersize=2.5, label=name)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.set_ylim(0, 1)
+    ax.set_title(title, fontsize=9)
+    ax.legend(fontsize=7)
     return _save(fig, path)
