@@ -33,6 +33,7 @@ def cli(verbose: int) -> None:
 
 def _register() -> None:
     from emolens.cli import (
+        batch,
         bench,
         checkpoint,
         data,
@@ -48,7 +49,21 @@ def _register() -> None:
         video,
     )
 
-    for module in (predict, video, live, evaluate, bench, serve, people, data, explain, checkpoint, drift, retrain):
+    for module in (
+        predict,
+        video,
+        live,
+        evaluate,
+        bench,
+        serve,
+        people,
+        data,
+        explain,
+        checkpoint,
+        drift,
+        retrain,
+        batch,
+    ):
         cli.add_command(module.command)
     cli.add_command(train.train_command)
     cli.add_command(train.export_command)
