@@ -98,7 +98,3 @@ class RayRunner:
         finally:
             for a in actors:
                 self._ray.kill(a)
-
-    def close(self) -> None:
-        """Leave the cluster (it keeps running)."""
-        self._ray.shutdown()
