@@ -14,7 +14,9 @@ FEATURES = {"web", "desktop", "cli"}
 # batch analysis sits on the session layer, under the command line only
 BATCH = {"batch"}
 # what each package must never import; the features (web, desktop, cli) sit on top and never import each other
-ABOVE_DATA = FEATURES | BATCH | {"storage", "session", "analytics", "vision", "evaluation", "training", "audit", "reports"}
+ABOVE_DATA = (
+    FEATURES | BATCH | {"storage", "session", "analytics", "vision", "evaluation", "training", "audit", "reports"}
+)
 FORBIDDEN = {
     "data": ABOVE_DATA,
     "evaluation": FEATURES | BATCH | {"storage", "session", "training"},
