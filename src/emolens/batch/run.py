@@ -23,7 +23,6 @@ from emolens.batch.parts import finished_ids, read_part, write_part
 from emolens.batch.plan import BatchOptions, Unit, plan_units
 from emolens.batch.runners import Runner
 from emolens.errors import SourceError
-from emolens.session.rows import ObservationRow
 from emolens.vision.recognize import Gallery
 
 __all__ = ["BatchReport", "run_batch"]
@@ -72,26 +71,27 @@ def _merge(
     options: BatchOptions,
     gallery: Gallery | None,
 ) -> tuple[int, list[FileSummary]]:
-    """Write faces.parquet, files.parquet and errors.csv from the parts; returns (faces, file summaries)."""
+    """Write faces.parquet (a file at a time: memory follows the largest file, not the batch), files.parquet
+    and errors.csv from the parts; returns (faces, file summaries)."""
     grouped = _by_file(units)
-    names: list[str] = []
-    rows: list[ObservationRow] = []
-    summaries: list[FileSummary] = []
-    for file in files:
-        if file.kind == "skipped" or file.path in unopened:
-            status = "skipped" if file.kind == "skipped" else "failed"
-            summaries.append(FileSummary(file.path, file.kind, 0, 0, None, status, file.reason or unopened[file.path]))
-            continue
-        file_units = grouped[file.path]
-        results = [read_part(out / "parts", u.unit_id) for u in file_units]
-        found = list(file_rows(file_units[0], results, options.smoothing, options.refresh_every, gallery))
-        summaries.append(summarise(file_units[0], results, found))
-        names += [file.path] * len(found)
-        rows += found
-    _write_atomically(out / "faces.parquet", lambda p: pq.write_table(faces_table(names, rows), p))
+    faces, summaries = 0, []
+    partial = out / ".faces.parquet.tmp"
+    with pq.ParquetWriter(partial, faces_table([], []).schema) as writer:
+        for file in files:
+            if file.kind == "skipped" or file.path in unopened:
+                status, error = ("skipped", file.reason) if file.kind == "skipped" else ("failed", unopened[file.path])
+                summaries.append(FileSummary(file.path, file.kind, 0, 0, None, status, error))
+                continue
+            file_units = grouped[file.path]
+            results = [read_part(out / "parts", u.unit_id) for u in file_units]
+            rows = list(file_rows(file_units[0], results, options.smoothing, options.refresh_every, gallery))
+            summaries.append(summarise(file_units[0], results, rows))
+            writer.write_table(faces_table([file.path] * len(rows), rows))
+            faces += len(rows)
+    os.replace(partial, out / "faces.parquet")
     _write_atomically(out / "files.parquet", lambda p: pq.write_table(summary_table(summaries), p))
     _write_atomically(out / "errors.csv", lambda p: _write_errors(p, summaries))
-    return len(rows), summaries
+    return faces, summaries
 
 
 def _write_errors(path: Path, summaries: list[FileSummary]) -> None:

@@ -10,7 +10,7 @@ from typing import Any, Protocol
 
 from emolens.batch.plan import BatchOptions, Unit
 from emolens.batch.work import UnitResult, UnitWorker
-from emolens.errors import ConfigError
+from emolens.errors import ConfigError, EmolensError
 from emolens.vision.recognize import Gallery
 
 __all__ = ["LocalRunner", "RayRunner", "Runner"]
@@ -24,15 +24,20 @@ class Runner(Protocol):
     def run(self, units: list[Unit]) -> Iterator[UnitResult]: ...
 
 
-_worker: UnitWorker | None = None
+_worker: UnitWorker | EmolensError | None = None
 
 
 def _start_worker(options: BatchOptions, gallery: Gallery | None) -> None:
     global _worker
-    _worker = UnitWorker(options, gallery)
+    try:
+        _worker = UnitWorker(options, gallery)
+    except EmolensError as exc:  # raised again with the first unit, where the parent sees its message
+        _worker = exc
 
 
 def _run_unit(unit: Unit) -> UnitResult:
+    if isinstance(_worker, EmolensError):
+        raise _worker
     assert _worker is not None, "the process pool's initializer makes the worker"
     return _worker.run(unit)
 
