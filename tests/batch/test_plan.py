@@ -83,6 +83,16 @@ def test_a_part_is_written_whole_and_read_back(tmp_path: Path) -> None:
     )
 
 
+def test_a_failed_unit_is_kept_but_tried_again(tmp_path: Path) -> None:
+    failed = UnitResult("abc", PART_SCHEMA.empty_table(), [], "video file x.mp4 is empty (0 bytes)", [], "m", "1")
+    write_part(tmp_path, failed)
+    assert finished_ids(tmp_path) == set()
+    assert read_part(tmp_path, "abc").error == "video file x.mp4 is empty (0 bytes)"
+    write_part(tmp_path, UnitResult("abc", PART_SCHEMA.empty_table(), [0], None, [], "m", "1"))
+    assert [p.name for p in tmp_path.iterdir()] == ["abc.parquet"]
+    assert finished_ids(tmp_path) == {"abc"}
+
+
 def test_parquet_rows_have_the_columns_and_values_of_the_csv(tmp_path: Path) -> None:
     rows = [
         ObservationRow("video", "happy", 0.91234, {"happy": 0.91234}, (1.0, 2.0, 3.0, 4.0), 2, frame=7, time_s=0.7),
