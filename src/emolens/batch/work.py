@@ -59,7 +59,8 @@ class UnitResult:
 
 
 def limit_threads() -> None:
-    """One thread each for OpenCV and the numeric libraries: N workers on N cores do not fight for them."""
+    """One thread for OpenCV here, and for the numeric libraries of processes started from now on (they read
+    these variables when loaded): N workers on N cores do not fight over them."""
     for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
         os.environ.setdefault(name, "1")
     cv2.setNumThreads(1)
