@@ -10,7 +10,7 @@ from typing import Any, Protocol
 
 from emolens.batch.plan import BatchOptions, Unit
 from emolens.batch.work import UnitResult, UnitWorker, limit_threads
-from emolens.errors import ConfigError, EmolensError
+from emolens.errors import ConfigError, EmolensError, SourceError
 from emolens.vision.recognize import Gallery
 
 __all__ = ["LocalRunner", "RayRunner", "Runner"]
@@ -86,7 +86,13 @@ class RayRunner:
             raise ConfigError(f"--ray needs Ray: pip install 'emolens[cluster]' ({exc})") from exc
         self._ray: Any = ray
         if not ray.is_initialized():
-            ray.init(address=address, logging_level=logging.WARNING, log_to_driver=False)
+            try:
+                ray.init(address=address, logging_level=logging.WARNING, log_to_driver=False)
+            except (ConnectionError, RuntimeError) as exc:
+                raise SourceError(
+                    f"cannot join the Ray cluster at {address!r} ({exc}); start one with `ray start --head` "
+                    "or give its head's HOST:PORT"
+                ) from exc
         cpus = int(ray.cluster_resources().get("CPU", 1))
         self.workers = min(workers, cpus) if workers else max(1, cpus)
         self.options, self.gallery = options, gallery
