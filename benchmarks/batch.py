@@ -3,7 +3,7 @@
     PYTHONPATH=src nice python benchmarks/batch.py                       # local workers only
     PYTHONPATH=src nice python benchmarks/batch.py --ray 127.0.0.1:6379  # and on that Ray head
 
-One 640x360 video of a face (scikit-image's astronaut drifting; 60 s at 10 fps by default), every frame
+One 640x360 video of a face (scikit-image's astronaut drifting; 120 s at 10 fps by default), every frame
 analysed, in units of 25 frames. Throughput counts the frames analysed after each run's first unit ended,
 over the time since, so worker start-up (process spawn, model load) is left out; the total wall time is
 shown beside it. Every run's faces.parquet must equal the 1-worker run's.
@@ -49,7 +49,7 @@ def measure(name: str, runner: Runner, video: Path, out: Path, options: BatchOpt
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--seconds", type=int, default=60, help="Video length (10 fps).")
+    parser.add_argument("--seconds", type=int, default=120, help="Video length (10 fps).")
     parser.add_argument("--ray", metavar="ADDRESS", help="Also run on the Ray cluster at ADDRESS (2 actors).")
     args = parser.parse_args()
     options = BatchOptions(sample_fps=10, unit_frames=25)
