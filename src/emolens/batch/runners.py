@@ -98,15 +98,25 @@ class RayRunner:
         self.options, self.gallery = options, gallery
 
     def run(self, units: list[Unit]) -> Iterator[UnitResult]:
-        if not units:
-            return
-        from ray.util import ActorPool
-
-        actor = self._ray.remote(num_cpus=1)(UnitWorker)
+        """Two units in flight per actor, so none waits for the round trip of its next unit."""
+        ray = self._ray
+        actor = ray.remote(num_cpus=1)(UnitWorker)
         actors = [actor.remote(self.options, self.gallery) for _ in range(min(self.workers, len(units)))]
+        queue = iter(units)
+        pending: dict[Any, Any] = {}
+
+        def submit(worker: Any) -> None:
+            unit = next(queue, None)
+            if unit is not None:
+                pending[worker.run.remote(unit)] = worker
+
         try:
-            pool = ActorPool(actors)
-            yield from pool.map_unordered(lambda a, unit: a.run.remote(unit), units)
+            for worker in actors * 2:
+                submit(worker)
+            while pending:
+                [ready], _ = ray.wait(list(pending), num_returns=1)
+                submit(pending.pop(ready))
+                yield ray.get(ready)
         finally:
-            for a in actors:
-                self._ray.kill(a)
+            for worker in actors:
+                ray.kill(worker)
