@@ -49,24 +49,11 @@ def _register() -> None:
         video,
     )
 
-    for module in (
-        predict,
-        video,
-        live,
-        evaluate,
-        bench,
-        serve,
-        people,
-        data,
-        explain,
-        checkpoint,
-        drift,
-        retrain,
-        batch,
-    ):
+    for module in (predict, video, live, evaluate, bench, serve, people, data, explain, checkpoint, drift, retrain):
         cli.add_command(module.command)
     cli.add_command(train.train_command)
     cli.add_command(train.export_command)
+    cli.add_command(batch.command)
 
 
 _register()
