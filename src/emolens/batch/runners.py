@@ -9,7 +9,7 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from typing import Any, Protocol
 
 from emolens.batch.plan import BatchOptions, Unit
-from emolens.batch.work import UnitResult, UnitWorker, limit_threads
+from emolens.batch.work import UnitResult, UnitWorker
 from emolens.errors import ConfigError, EmolensError, SourceError
 from emolens.vision.recognize import Gallery
 
@@ -57,7 +57,6 @@ class LocalRunner:
             worker = UnitWorker(self.options, self.gallery)
             yield from (worker.run(unit) for unit in units)
             return
-        limit_threads()  # before the workers start, so their numeric libraries load with one thread
         context = multiprocessing.get_context("spawn")  # fork would copy MediaPipe's and ORT's threads' state
         with ProcessPoolExecutor(
             min(self.workers, len(units)), context, initializer=_start_worker, initargs=(self.options, self.gallery)

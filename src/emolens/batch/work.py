@@ -8,7 +8,6 @@ of a video in order.
 from __future__ import annotations
 
 import logging
-import os
 from dataclasses import dataclass, field
 
 import cv2
@@ -59,10 +58,7 @@ class UnitResult:
 
 
 def limit_threads() -> None:
-    """One thread for OpenCV here, and for the numeric libraries of processes started from now on (they read
-    these variables when loaded): N workers on N cores do not fight over them."""
-    for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-        os.environ.setdefault(name, "1")
+    """OpenCV on one thread (ONNX Runtime gets one through the Analyzer): N workers on N cores do not fight."""
     cv2.setNumThreads(1)
 
 
