@@ -18,7 +18,8 @@ $(RUNTIME): pyproject.toml
 $(DEV): $(RUNTIME)
 	# torch 2.13.0's CPU build lies on this machine's disk; install it first so nothing pulls a CUDA build.
 	$(BIN)/pip install --quiet torch==2.13.0
-	$(BIN)/pip install --quiet -e ".[train,dev]"
+	# cluster: Ray, so the tests run `emolens batch` on a real local Ray head.
+	$(BIN)/pip install --quiet -e ".[train,dev,cluster]"
 	touch $(DEV)
 
 install: $(DEV)

@@ -11,19 +11,24 @@ import emolens
 
 ROOT = Path(emolens.__file__).parent
 FEATURES = {"web", "desktop", "cli"}
+# batch analysis sits on the session layer, under the command line only
+BATCH = {"batch"}
 # what each package must never import; the features (web, desktop, cli) sit on top and never import each other
-ABOVE_DATA = FEATURES | {"storage", "session", "analytics", "vision", "evaluation", "training", "audit", "reports"}
+ABOVE_DATA = (
+    FEATURES | BATCH | {"storage", "session", "analytics", "vision", "evaluation", "training", "audit", "reports"}
+)
 FORBIDDEN = {
     "data": ABOVE_DATA,
-    "evaluation": FEATURES | {"storage", "session", "training"},
-    "reports": FEATURES | {"storage", "session", "training"},
-    "audit": FEATURES | {"storage", "session", "training"},
-    "training": FEATURES | {"storage", "session"},
-    "vision": FEATURES | {"storage", "session", "analytics", "training"},
-    "analytics": FEATURES | {"storage", "session", "vision", "training"},
-    "storage": FEATURES | {"session", "vision", "training"},
-    "session": FEATURES | {"training"},
-    "monitoring": FEATURES | {"session", "training"},
+    "evaluation": FEATURES | BATCH | {"storage", "session", "training"},
+    "reports": FEATURES | BATCH | {"storage", "session", "training"},
+    "audit": FEATURES | BATCH | {"storage", "session", "training"},
+    "training": FEATURES | BATCH | {"storage", "session"},
+    "vision": FEATURES | BATCH | {"storage", "session", "analytics", "training"},
+    "analytics": FEATURES | BATCH | {"storage", "session", "vision", "training"},
+    "storage": FEATURES | BATCH | {"session", "vision", "training"},
+    "session": FEATURES | BATCH | {"training"},
+    "batch": FEATURES | {"training", "storage"},
+    "monitoring": FEATURES | BATCH | {"session", "training"},
     "web": {"desktop", "cli", "training"},
     "desktop": {"web", "cli", "training"},
 }

@@ -33,6 +33,7 @@ def cli(verbose: int) -> None:
 
 def _register() -> None:
     from emolens.cli import (
+        batch,
         bench,
         checkpoint,
         data,
@@ -67,6 +68,7 @@ def _register() -> None:
         cli.add_command(module.command)
     cli.add_command(train.train_command)
     cli.add_command(train.export_command)
+    cli.add_command(batch.command)
 
 
 _register()

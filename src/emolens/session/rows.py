@@ -21,7 +21,8 @@ frames             how many frames of the face's track the row stands for, from 
                    frame, as in `emolens video` and sessions recorded every frame)
 =================  ===========================================================================================
 
-JSONL rows carry the same keys (null for empty cells); CSV cells that a spreadsheet would run as a formula
+JSONL rows carry the same keys (null for empty cells), and Parquet tables the same columns, typed
+(``PARQUET_TYPES``: text, int64 or float64; null for empty cells); CSV cells that a spreadsheet would run as a formula
 are written behind an apostrophe (``spreadsheet_safe``).
 """
 
@@ -34,12 +35,25 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from emolens.analytics import spreadsheet_safe
 from emolens.storage import ObservationIn, ObservationRecord
 from emolens.types import EMOTIONS, FrameResult, Prediction
 
-__all__ = ["COLUMNS", "ObservationRow", "csv_lines", "jsonl_lines", "write_csv"]
+if TYPE_CHECKING:
+    import pyarrow as pa
+
+__all__ = [
+    "COLUMNS",
+    "PARQUET_TYPES",
+    "ObservationRow",
+    "arrow_table",
+    "csv_lines",
+    "jsonl_lines",
+    "write_csv",
+    "write_parquet",
+]
 
 _BOX = ("x1", "y1", "x2", "y2")
 _NO_BOX = (None, None, None, None)
@@ -59,6 +73,11 @@ COLUMNS: tuple[str, ...] = (
     *(f"p_{e}" for e in _EMOTION_NAMES),
     "frames",
 )
+_INTEGERS = ("frame", "track_id")
+_TEXTS = ("session_id", "source", "scenario", "timestamp", "person", "emotion")
+PARQUET_TYPES: dict[str, str] = {
+    c: "string" if c in _TEXTS else "int64" if c in _INTEGERS else "float64" for c in COLUMNS
+}
 
 
 @dataclass(frozen=True)
@@ -173,3 +192,22 @@ def write_csv(path: Path, rows: Iterable[ObservationRow]) -> int:
     with path.open("w", newline="") as handle:
         handle.writelines(csv_lines(table))
     return len(table)
+
+
+def arrow_table(rows: Iterable[ObservationRow]) -> pa.Table:
+    """The rows as an Arrow table with ``COLUMNS`` typed as ``PARQUET_TYPES`` (pyarrow is imported on first use)."""
+    import pyarrow as pa
+
+    cells = [row.to_dict() for row in rows]
+    schema = pa.schema([(c, pa.type_for_alias(PARQUET_TYPES[c])) for c in COLUMNS])
+    return pa.Table.from_pylist(cells, schema=schema)
+
+
+def write_parquet(path: Path, rows: Iterable[ObservationRow]) -> int:
+    """Write the rows as a Parquet file (its folder made if needed); returns how many rows it holds."""
+    import pyarrow.parquet as pq
+
+    table = arrow_table(rows)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    pq.write_table(table, path)
+    return table.num_rows

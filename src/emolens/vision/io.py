@@ -20,6 +20,7 @@ __all__ = [
     "MAX_ASPECT",
     "MAX_PIXELS",
     "MAX_SIDE_PX",
+    "VIDEO_SUFFIXES",
     "Frame",
     "ImageInput",
     "VideoSource",
@@ -37,6 +38,8 @@ MAX_PIXELS = 50_000_000  # refuse larger images before decoding them (a 50 MP im
 MAX_SIDE_PX = 16_384
 # A face needs both sides; a 100000x1 strip is an attack or a mistake, not a photo (panoramas are ~4:1).
 MAX_ASPECT = 20.0
+# Video containers OpenCV's FFmpeg backend reads (a file's codec may still be one it cannot decode).
+VIDEO_SUFFIXES = frozenset({".mp4", ".avi", ".mov", ".mkv", ".webm", ".m4v", ".mpg", ".mpeg", ".y4m"})
 
 
 def check_size(width: int, height: int, name: str = "the image", max_pixels: int = MAX_PIXELS) -> None:
@@ -155,12 +158,24 @@ class VideoSource:
 
     ``every`` keeps one frame in N (the others are grabbed but not decoded); ``name`` is what messages
     call the source (default: the source itself; a server passes the uploaded file's name, not its temp path).
+    ``start`` and ``stop`` read only the frames in [start, stop) of a file (a seek, then frame indices as in
+    a read from the start); a range past a truncated file's end gives no frames rather than an error.
     """
 
-    def __init__(self, source: str | int | os.PathLike[str], every: int = 1, name: str | None = None):
+    def __init__(
+        self,
+        source: str | int | os.PathLike[str],
+        every: int = 1,
+        name: str | None = None,
+        start: int = 0,
+        stop: int | None = None,
+    ):
         if every < 1:
             raise ConfigError(f"every must be >= 1, got {every}")
+        if start < 0 or (stop is not None and stop < start):
+            raise ConfigError(f"a frame range needs 0 <= start <= stop, got [{start}, {stop})")
         self.every = every
+        self.start, self.stop = start, stop
         self.name = name or str(source)
         self._is_file = False
         if isinstance(source, int) or (isinstance(source, str) and source.isdigit()):
@@ -185,6 +200,9 @@ class VideoSource:
         self.fps = fps if fps and fps > 0 and fps < 1000 else 30.0
         count = int(self._capture.get(cv2.CAP_PROP_FRAME_COUNT))
         self.frame_count = count if self._is_file and count > 0 else None
+        if start and not (self._is_file and self._capture.set(cv2.CAP_PROP_POS_FRAMES, start)):
+            self._capture.release()
+            raise SourceError(f"cannot seek to frame {start} of {self.name}: only video files can start mid-way")
 
     def _check_frame_size(self) -> None:
         """Refuse a video whose declared frame size no detector can take (before reading a frame)."""
@@ -198,9 +216,9 @@ class VideoSource:
                 raise SourceError(str(exc)) from exc
 
     def __iter__(self) -> Iterator[Frame]:
-        index = 0
+        index = self.start
         try:
-            while True:
+            while self.stop is None or index < self.stop:
                 if index % self.every:
                     if not self._capture.grab():
                         break
@@ -212,7 +230,7 @@ class VideoSource:
                 index += 1
         finally:
             self.close()
-        if self.frame_count and index < self.frame_count - 1:
+        if self.frame_count and index < min(self.frame_count, self.stop or self.frame_count) - 1:
             log.warning("%s ended at frame %d of the %d it declares (truncated?)", self.name, index, self.frame_count)
         if index == 0:
             raise SourceError(f"{self.name} gave no frames: the video is empty or corrupt")

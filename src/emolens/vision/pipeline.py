@@ -17,7 +17,7 @@ from emolens.vision.classify import EmotionClassifier, OnnxClassifier
 from emolens.vision.detect import FaceDetector, MediaPipeDetector, make_detector
 from emolens.vision.io import MAX_PIXELS, Frame, ImageInput, VideoSource, check_size, list_images, read_image
 from emolens.vision.recognize import DlibRecognizer, FaceRecognizer, Gallery, Match, check_enrolment_faces
-from emolens.vision.track import Track, Tracker
+from emolens.vision.track import Track, Tracker, identify_tracks
 
 __all__ = ["Analyzer", "SmallFaces"]
 
@@ -153,9 +153,7 @@ class Analyzer:
     def analyze_frame(self, frame: Frame, tracker: Tracker) -> FrameResult:
         """Predictions for one frame of a stream, matched to ``tracker``'s tracks and smoothed."""
         height, width = frame.image.shape[:2]
-        check_size(width, height, f"frame {frame.index}", self.max_pixels)
-        faces = self._stream_detector.detect(frame.image)
-        faces, probs = self._predict(frame.image, faces)
+        faces, probs = self.observe_frame(frame)
         tracks = tracker.update([f.bbox for f in faces], probs)
         self._identify_tracks(frame.image, faces, tracks)
         predictions = [
@@ -163,28 +161,27 @@ class Analyzer:
         ]
         return FrameResult(frame.index, frame.timestamp_s, predictions, (width, height))
 
-    def _due(self, track: Track) -> bool:
-        if self.gallery is None or track.gallery_version != self.gallery.version or track.identified_at_hit is None:
-            return True
-        return track.hits - track.identified_at_hit >= self.refresh_every
+    def observe_frame(self, frame: Frame) -> tuple[list[Face], np.ndarray]:
+        """The faces of one stream frame and their raw probabilities (N x classes float32), before tracking.
+
+        ``analyze_frame`` is this, then the tracker and recognition; a batch runs this part on many workers.
+        """
+        height, width = frame.image.shape[:2]
+        check_size(width, height, f"frame {frame.index}", self.max_pixels)
+        return self._predict(frame.image, self._stream_detector.detect(frame.image))
+
+    def embed_faces(self, image: np.ndarray, faces: list[Face]) -> np.ndarray | None:
+        """Each face's embedding (N x dim float32) for the gallery, or None while nobody is enrolled."""
+        if self.gallery is None or not len(self.gallery) or not faces:
+            return None
+        return self.recognizer.embed(image, faces)
 
     def _identify_tracks(self, image: np.ndarray, faces: list[Face], tracks: list[Track]) -> None:
-        """Recognise the tracks that are new or due a refresh; a person keeps only their closest track."""
-        due = [i for i, t in enumerate(tracks) if self._due(t)]
-        if not due:
-            return
-        version = self.gallery.version if self.gallery is not None else -1  # read first: a later swap re-checks
-        matches = self._recognise(image, [faces[i] for i in due])
-        for i, match in zip(due, matches, strict=True):
-            track = tracks[i]
-            track.person, track.person_distance = match.person, match.distance
-            track.identified_at_hit, track.gallery_version = track.hits, version
-        for i in due:
-            track = tracks[i]
-            for rival in tracks:
-                if rival is not track and track.person is not None and rival.person == track.person:
-                    loser = track if rival.person_distance <= track.person_distance else rival
-                    loser.person = None
+        """Recognise the tracks that are new or due a refresh (:func:`identify_tracks`)."""
+        version = self.gallery.version if self.gallery is not None else None  # read first: a later swap re-checks
+        identify_tracks(
+            tracks, lambda due: self._recognise(image, [faces[i] for i in due]), version, self.refresh_every
+        )
 
     def new_tracker(self) -> Tracker:
         """A tracker with this analyzer's smoothing, for a new stream."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -9,8 +10,9 @@ from scipy.optimize import linear_sum_assignment
 
 from emolens.errors import ConfigError
 from emolens.types import BBox
+from emolens.vision.recognize import Match
 
-__all__ = ["Track", "Tracker"]
+__all__ = ["Track", "Tracker", "identify_tracks"]
 
 
 @dataclass
@@ -81,3 +83,36 @@ class Tracker:
         """Forget every track; ids start again from 1."""
         self.tracks = []
         self._next_id = 1
+
+
+def _due(track: Track, gallery_version: int | None, refresh_every: int) -> bool:
+    if gallery_version is None or track.gallery_version != gallery_version or track.identified_at_hit is None:
+        return True
+    return track.hits - track.identified_at_hit >= refresh_every
+
+
+def identify_tracks(
+    tracks: list[Track],
+    recognise: Callable[[list[int]], list[Match]],
+    gallery_version: int | None,
+    refresh_every: int,
+) -> None:
+    """Name the tracks that are new or due a refresh; a person keeps only their closest track.
+
+    ``recognise`` gives the match of the faces at the given indices of ``tracks``; ``gallery_version`` is the
+    gallery's version (None without a gallery: every track is due, and recognising costs nothing).
+    """
+    due = [i for i, t in enumerate(tracks) if _due(t, gallery_version, refresh_every)]
+    if not due:
+        return
+    version = -1 if gallery_version is None else gallery_version
+    for i, match in zip(due, recognise(due), strict=True):
+        track = tracks[i]
+        track.person, track.person_distance = match.person, match.distance
+        track.identified_at_hit, track.gallery_version = track.hits, version
+    for i in due:
+        track = tracks[i]
+        for rival in tracks:
+            if rival is not track and track.person is not None and rival.person == track.person:
+                loser = track if rival.person_distance <= track.person_distance else rival
+                loser.person = None
