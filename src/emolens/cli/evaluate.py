@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 from tqdm import tqdm
 
+from emolens.cli.options import labelled_data_option
 from emolens.data.facesets import SPLITS
 from emolens.evaluation.evaluate import evaluate_model
 from emolens.vision.classify import OnnxClassifier
@@ -17,12 +18,7 @@ __all__ = ["command"]
 
 
 @click.command("evaluate")
-@click.option(
-    "--data",
-    required=True,
-    type=click.Path(exists=True),
-    help="Kaggle FER2013 folders, <root>/<class>/<images> or fer2013.csv.",
-)
+@labelled_data_option
 @click.option(
     "--split",
     type=click.Choice(SPLITS),

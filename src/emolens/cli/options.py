@@ -9,7 +9,15 @@ import click
 
 from emolens.vision.detect import DETECTORS
 
-__all__ = ["analyzer_options", "attach_people", "build_analyzer", "db_option", "people_options", "smoothing_option"]
+__all__ = [
+    "analyzer_options",
+    "attach_people",
+    "build_analyzer",
+    "db_option",
+    "labelled_data_option",
+    "people_options",
+    "smoothing_option",
+]
 
 
 def analyzer_options(fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -40,6 +48,16 @@ def build_analyzer(model: str | None, detector: str, min_face_score: float, **op
     from emolens.vision.pipeline import Analyzer
 
     return Analyzer(detector=detector, model=model, min_face_score=min_face_score, **options)
+
+
+def labelled_data_option(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """--data: a labelled face set (required)."""
+    return click.option(
+        "--data",
+        required=True,
+        type=click.Path(exists=True),
+        help="Kaggle FER2013 folders, <root>/<class>/<images> or fer2013.csv.",
+    )(fn)
 
 
 def db_option(fn: Callable[..., Any]) -> Callable[..., Any]:

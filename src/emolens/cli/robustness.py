@@ -9,19 +9,14 @@ from pathlib import Path
 import click
 from tqdm import tqdm
 
-from emolens.cli.options import analyzer_options, build_analyzer
+from emolens.cli.options import analyzer_options, build_analyzer, labelled_data_option
 from emolens.data.facesets import SPLITS
 
 __all__ = ["command"]
 
 
 @click.command("robustness")
-@click.option(
-    "--data",
-    required=True,
-    type=click.Path(exists=True),
-    help="Kaggle FER2013 folders, <root>/<class>/<images> or fer2013.csv.",
-)
+@labelled_data_option
 @click.option("--split", type=click.Choice(SPLITS), default="test", show_default=True, help="Which faces to use.")
 @click.option("--limit", type=click.IntRange(1), help="A balanced sample of this many faces (default: every face).")
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of the sample and of the frames.")
