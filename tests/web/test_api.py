@@ -178,7 +178,7 @@ def test_live_websocket_protocol(server: Server, astronaut_bgr: np.ndarray) -> N
         summary = json.loads(ws.recv())["summary"]
     rows = httpx.get(server.url + "/api/observations", params={"session_id": summary["session"]["id"]}).json()
     assert sum(r["frames"] for r in rows) == 3  # three frames of one face, in per-track samples
-    assert summary["session"]["observation_count"] == len(rows) and summary["session"]["ended_at"]
+    assert summary["session"]["observation_count"] == 3 and summary["session"]["ended_at"]
     assert summary["dominant"] == "happy" and summary["advice"]["tips"]
 
 

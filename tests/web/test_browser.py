@@ -103,7 +103,7 @@ def test_live_session_end_to_end(browser: object, server: Server) -> None:
 
     page.goto(f"{server.url}/analytics?session_id={session_id}")
     page.wait_for_function("document.getElementById('rows').children.length > 0", timeout=30_000)
-    assert f"{count} observations" in page.inner_text('[data-testid="total"]')
+    assert f"{faces} observations" in page.inner_text('[data-testid="total"]')
     # every emotion is named with an icon drawn by the page, not an emoji glyph the fonts may lack
     drawn = page.eval_on_selector_all(
         "svg.emotion-icon", "icons => icons.map(i => [i.getAttribute('aria-label'), i.getBoundingClientRect().width])"
