@@ -31,45 +31,6 @@ function duration(seconds) {
   return `${seconds} s`;
 }
 
-function timeLabel(iso, bucketS) {
-  const when = new Date(iso);
-  return bucketS >= 86400 ? when.toLocaleDateString() : when.toLocaleString();
-}
-
-// Each bucket a column of stacked shares (bottom to top in FER order); an empty bucket stays blank.
-function shareTimeline(target, buckets, bucketS) {
-  if (!buckets.length) { target.replaceChildren("No observations."); return; }
-  const w = 800, h = 200, left = 36, bottom = 22, top = 6, plotH = h - bottom - top;
-  const step = (w - left) / buckets.length;
-  const root = svg("svg", { viewBox: `0 0 ${w} ${h}`, width: "100%", role: "img", "aria-label": "share of each emotion over time" });
-  for (const share of [0, 0.5, 1]) {
-    const y = top + plotH * (1 - share);
-    root.append(svg("line", { x1: left, x2: w, y1: y, y2: y, stroke: "var(--line)", "stroke-width": 1 }));
-    const t = svg("text", { x: left - 4, y: y + 4, "text-anchor": "end", "font-size": 11 }); t.textContent = `${share * 100}%`; root.append(t);
-  }
-  buckets.forEach((b, i) => {
-    let y = top + plotH;
-    const column = svg("g", { "data-start": b.start });
-    const title = svg("title", {});
-    title.textContent = `${timeLabel(b.start, bucketS)}: ${b.total} observations` +
-      Object.entries(b.shares).filter(([, s]) => s > 0).map(([e, s]) => `, ${e} ${Math.round(100 * s)}%`).join("");
-    column.append(title);
-    for (const [e, s] of Object.entries(b.shares)) {
-      if (!s) continue;
-      y -= s * plotH;
-      column.append(svg("rect", { x: left + i * step, y, width: Math.max(step - 0.5, 0.5), height: s * plotH, fill: colorOf(e), "data-emotion": e }));
-    }
-    root.append(column);
-  });
-  const first = svg("text", { x: left, y: h - 6, "font-size": 11 }); first.textContent = timeLabel(buckets[0].start, bucketS);
-  const last = svg("text", { x: w, y: h - 6, "text-anchor": "end", "font-size": 11 }); last.textContent = timeLabel(buckets.at(-1).end, bucketS);
-  root.append(first, last);
-  const seen = EMOTIONS.filter((e) => buckets.some((b) => b.counts[e]));
-  const legend = el("div", { class: "legend row wrap", "data-testid": "timeline-legend" },
-    ...seen.map((e) => emotionLabel(e)));
-  target.replaceChildren(root, legend);
-}
-
 function emotionTable(target, rows, heading) {
   if (!rows.length) { target.replaceChildren("No observations."); return; }
   const head = el("tr", {}, el("th", {}, heading), el("th", {}, "Observations"), el("th", {}, "Score"),

@@ -41,6 +41,15 @@ function eventRow(e) {
     el("td", { class: e.verdict === "drift" ? "error" : "" }, e.verdict), el("td", {}, tests), el("td", {}, String(e.details.faces ?? "")));
 }
 
+// The window's time slices as timeline buckets: each slice's shares, ending where the next one starts.
+function mixBuckets(slices) {
+  return slices.map((slice, i) => {
+    const total = Object.values(slice.counts).reduce((a, b) => a + b, 0);
+    const shares = Object.fromEntries(Object.entries(slice.counts).map(([e, n]) => [e, total ? n / total : 0]));
+    return { start: slice.start, end: (slices[i + 1] || slice).start, total, counts: slice.counts, shares };
+  });
+}
+
 async function refresh() {
   const state = await api("GET", "/api/monitoring");
   document.getElementById("verdict").textContent = state.enabled ? `· verdict: ${state.verdict}` : "· off on this server";
@@ -48,7 +57,7 @@ async function refresh() {
     ? `${state.faces} of ${state.window} faces in the window; tested every ${state.check_every} new faces${state.checked ? "" : " (no check yet)"}.`
     : "Drift monitoring is off (EMOLENS_DRIFT_MONITORING=false).";
   document.getElementById("features").replaceChildren(...state.features.map(featureCard));
-  lineChart(document.getElementById("mix"), state.prediction_mix);
+  shareTimeline(document.getElementById("mix"), mixBuckets(state.prediction_mix), 1);
   document.getElementById("mix-level").textContent = state.mix_level ? `· ${state.mix_level}` : "";
   const reference = Object.fromEntries(Object.entries(state.reference_mix).map(([k, v]) => [k, Math.round(1000 * v)]));
   bars(document.getElementById("reference-mix"), reference, true);
