@@ -19,7 +19,6 @@ if TYPE_CHECKING:
 __all__ = ["command"]
 
 RETRAIN_EXIT = 3
-VIDEO_SUFFIXES = {".mp4", ".avi", ".mov", ".mkv", ".webm", ".m4v", ".mpg", ".mpeg", ".y4m"}
 
 
 def _when(value: str | None, name: str) -> datetime | None:
@@ -125,6 +124,7 @@ def _measure(source: Path, model: Path | None, every: int, limit: int | None) ->
     from emolens.monitoring import FeatureReader
     from emolens.monitoring.sources import Measurer
     from emolens.vision.detect import make_detector
+    from emolens.vision.io import VIDEO_SUFFIXES
 
     measurer = Measurer(FeatureReader(model), make_detector("mediapipe"))
     if source.is_dir():
