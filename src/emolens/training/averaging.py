@@ -82,14 +82,16 @@ class WeightAverages:
 
 @torch.no_grad()
 def recompute_batchnorm(model: nn.Module, batches: Iterable[torch.Tensor]) -> nn.Module:
-    """Replace every BatchNorm layer's running statistics by their plain mean over ``batches`` (train-mode
-    forward passes, no gradients); returns the model in eval mode."""
+    """Replace every BatchNorm layer's running statistics by their plain mean over ``batches`` (forward passes
+    without gradients, only the BatchNorm layers in training mode: dropout stays off and draws nothing from
+    torch's global random state); returns the model in eval mode."""
     norms = [m for m in model.modules() if isinstance(m, nn.modules.batchnorm._BatchNorm)]
     momenta = [m.momentum for m in norms]
+    model.eval()
     for m in norms:
         m.reset_running_stats()
         m.momentum = None  # a cumulative mean over all batches
-    model.train()
+        m.train()
     for batch in batches:
         model(batch)
     for m, momentum in zip(norms, momenta, strict=True):
