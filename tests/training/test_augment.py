@@ -69,12 +69,13 @@ def test_each_option_is_the_identity_at_zero_and_changes_the_batch_above(faces: 
 
 
 def test_options_at_zero_draw_nothing_from_the_generator(faces: torch.Tensor) -> None:
-    """So a config without the new options gives the batches it gave before they existed."""
-    default, before = torch.Generator().manual_seed(3), torch.Generator().manual_seed(3)
-    a = augment(faces, AugmentConfig(), default)
-    fields_off = dict.fromkeys(ON, 0.0)
-    b = augment(faces, replace(AugmentConfig(), **fields_off), before)
-    assert torch.equal(a, b) and default.get_state().equal(before.get_state())
+    """So a config without the new options gives the batches it gave before they existed: the flagship's
+    augmentation draws 13 uniform vectors (warp 5, lighting 2, erasing 6) and nothing more."""
+    gen, expected = torch.Generator().manual_seed(3), torch.Generator().manual_seed(3)
+    augment(faces, AugmentConfig(), gen)
+    for _ in range(13):
+        torch.rand(len(faces), generator=expected)
+    assert gen.get_state().equal(expected.get_state())
 
 
 def test_the_blur_lowers_sharpness(faces: torch.Tensor) -> None:

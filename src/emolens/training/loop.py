@@ -295,7 +295,8 @@ def train(
 
     Under torchrun every process calls this; the main one evaluates and writes. ``on_epoch`` may raise
     (e.g. KeyboardInterrupt) to stop a run, which ``resume=True`` continues to the same result. Fine-tuning
-    passes ``init`` (a model state to start from) and ``splits`` (train and val tensors instead of cfg.data's).
+    passes ``init`` (a model state to start from; else ``cfg.init`` names one) and ``splits`` (train and val
+    tensors instead of cfg.data's); a resumed run starts from its own last.pt instead.
     """
     runtime = start_runtime(cfg.device)
     try:
@@ -323,11 +324,12 @@ def _train(
         log.info("training %s on %s (%d process(es)), classes %s", cfg.net, rt.device, rt.world, classes)
     train_data, val = splits or (load_split(cfg, "train"), load_split(cfg, "val"))
     run = _Run(cfg, rt, classes)
-    start = init if init is not None else _init_weights(cfg)
-    if start is not None:
-        run.model.load_state_dict(start)
     if resume and (out / "last.pt").exists():
         run.resume(out / "last.pt")
+    else:
+        start = init if init is not None else _init_weights(cfg)
+        if start is not None:
+            run.model.load_state_dict(start)
     run.start_averages()
     weights = _loss_weights(cfg, train_data, len(classes), rt.device)
     stop = _stale(run.history, cfg.early_stop_patience)
