@@ -26,9 +26,9 @@ OFF = AugmentConfig(rotate_deg=0, scale=0, translate=0, flip=False, brightness=0
 OPTIONS = {
     "warp (flagship affine)": replace(OFF, rotate_deg=15, scale=0.15, translate=0.1, flip=True),
     "warp + box jitter": replace(
-        OFF, rotate_deg=15, scale=0.15, translate=0.1, flip=True, box_scale_sd=0.05, box_shift_sd=0.03
+        OFF, rotate_deg=15, scale=0.15, translate=0.1, flip=True, box_scale_sd=0.15, box_shift_sd=0.035
     ),
-    "gamma": replace(OFF, gamma=0.5),
+    "gamma": replace(OFF, gamma=0.6),
     "blur (sigma <= 1.5)": replace(OFF, blur_sigma=1.5, blur_p=1.0),
     "noise (sigma <= 12)": replace(OFF, noise_sigma=12, noise_p=1.0),
     "JPEG, torch DCT (q >= 20)": replace(OFF, jpeg_quality=20, jpeg_p=1.0),

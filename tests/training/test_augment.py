@@ -86,17 +86,19 @@ def test_the_blur_lowers_sharpness(faces: torch.Tensor) -> None:
 
 
 def test_the_jpeg_quantisation_matches_opencv(faces: torch.Tensor) -> None:
+    """Within a fraction of a grey level on average: libjpeg's integer DCT rounds a few coefficients the other
+    way (under 3% of pixels differ by more than 3 levels), while the compression itself moves pixels 3-12 levels."""
     assert photometric.jpeg_table(torch.tensor([50.0]))[0, 0].tolist() == [16, 11, 10, 16, 24, 40, 51, 61]
     for quality in (10, 40, 90):
         ours = photometric._jpeg_blocks(faces, photometric.jpeg_table(torch.full((len(faces),), float(quality))))
-        theirs = [
-            cv2.imdecode(cv2.imencode(".jpg", f[0].numpy().astype(np.uint8), [cv2.IMWRITE_JPEG_QUALITY, quality])[1], 0)
-            for f in faces
+        encoded = [
+            cv2.imencode(".jpg", f[0].numpy().astype(np.uint8), [cv2.IMWRITE_JPEG_QUALITY, quality])[1] for f in faces
         ]
-        diff = (ours[:, 0] - torch.from_numpy(np.stack(theirs)).float()).abs()
-        lost = (ours - faces).abs().mean()
-        assert diff.mean() < 0.5 and diff.max() <= 3, (quality, diff.mean(), diff.max())
-        assert lost > (0.5 if quality == 90 else 2.0)
+        theirs = torch.from_numpy(np.stack([cv2.imdecode(e, cv2.IMREAD_GRAYSCALE) for e in encoded])).float()
+        diff = (ours[:, 0] - theirs).abs()
+        lost, lost_opencv = (ours - faces).abs().mean(), (theirs - faces[:, 0]).abs().mean()
+        assert lost > 2 and float(lost) == pytest.approx(float(lost_opencv), rel=0.02), quality
+        assert diff.mean() < min(0.5, 0.15 * lost) and (diff > 3).float().mean() < 0.03, (quality, diff.mean())
 
 
 def test_the_box_jitter_moves_and_scales_a_square_by_the_amount_asked() -> None:

@@ -64,23 +64,27 @@ def jpeg_table(quality: torch.Tensor) -> torch.Tensor:
     return torch.floor((_LUMA_50 * scale + 50) / 100).clamp(min=1)
 
 
-def _dct_matrix() -> torch.Tensor:
+def _dct_2d() -> torch.Tensor:
+    """The orthonormal 2-D DCT of an 8 x 8 block as one 64 x 64 matrix acting on the block's row-major pixels."""
     k = torch.arange(8, dtype=torch.float32)
     matrix = torch.cos((2 * k.view(1, 8) + 1) * k.view(8, 1) * math.pi / 16) * math.sqrt(2 / 8)
     matrix[0] /= math.sqrt(2)
-    return matrix
+    return torch.kron(matrix, matrix)
+
+
+_DCT_2D = _dct_2d()
 
 
 def _jpeg_blocks(x: torch.Tensor, table: torch.Tensor) -> torch.Tensor:
     """Greyscale baseline JPEG's lossy steps on 8 x 8 blocks: level shift, DCT, quantise by ``table``
     (N x 8 x 8), dequantise, inverse DCT, round and clamp; H and W must be multiples of 8."""
     n, c, h, w = x.shape
-    d = _dct_matrix()
-    blocks = (x - 128).reshape(n, c, h // 8, 8, w // 8, 8).transpose(3, 4)
-    coeffs = d @ blocks @ d.T
-    q = table.view(n, 1, 1, 1, 8, 8)
-    restored = d.T @ (torch.round(coeffs / q) * q) @ d
-    return (restored.transpose(3, 4).reshape(n, c, h, w) + 128).round().clamp(0, 255)
+    d = _DCT_2D.to(x.device)
+    blocks = (x - 128).reshape(n, c, h // 8, 8, w // 8, 8).permute(0, 1, 2, 4, 3, 5).reshape(n, -1, 64)
+    q = table.reshape(n, 1, 64)
+    restored = (torch.round((blocks @ d.T) / q) * q) @ d
+    restored = restored.reshape(n, c, h // 8, w // 8, 8, 8).permute(0, 1, 2, 4, 3, 5).reshape(n, c, h, w)
+    return (restored + 128).round().clamp(0, 255)
 
 
 def jpeg(x: torch.Tensor, min_quality: float, p: float, gen: torch.Generator) -> torch.Tensor:
