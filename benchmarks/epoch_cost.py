@@ -1,7 +1,7 @@
 """The CPU time of one epoch of a training config, extrapolated from a short one, beside the flagship config
 measured the same way (so a busy machine's slowdown cancels in the ratio).
 
-    PYTHONPATH=src nice python benchmarks/epoch_cost.py configs/v3-robust.toml --limit-per-class 150
+    PYTHONPATH=src nice python benchmarks/epoch_cost.py configs/v3-robust.toml --limit-per-class 300
 
 Each config trains one epoch on ``--limit-per-class`` images per class (with its averages, if any, kept
 from that epoch on, so their BatchNorm pass and validation are timed too). The training steps' seconds per
@@ -39,7 +39,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("config", type=Path)
     parser.add_argument("--baseline", type=Path, default=Path("configs/flagship-vgg-l.toml"))
-    parser.add_argument("--limit-per-class", type=int, default=150)
+    parser.add_argument("--limit-per-class", type=int, default=300)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
         for config in (args.baseline, args.config):
