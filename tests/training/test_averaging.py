@@ -104,6 +104,14 @@ def test_robust_config_round_trips_and_refuses_bad_values(tmp_path: Path) -> Non
         load_config(None, augment={"blur": 1.0})
 
 
+def test_the_v3_config_loads_and_starts_from_a_packed_checkpoint() -> None:
+    root = Path(__file__).resolve().parents[2]
+    cfg = load_config(root / "configs" / "v3-robust.toml")
+    assert (root / cfg.init / "weights.pt").is_file() and cfg.net == "vgg-l"
+    assert cfg.swa_epochs == 10 and cfg.swa_lr < cfg.lr and 0 < cfg.ema_decay < 1
+    assert cfg.augment.box_scale_sd > 0 and cfg.augment.jpeg_quality > 0 and cfg.mixup_alpha > 0
+
+
 def test_averaging_leaves_the_trained_weights_as_they_were(generated: Path, tmp_path: Path) -> None:
     with_averages = robust_config(generated, epochs=2, swa_lr=0.0)
     without = replace(with_averages, swa_epochs=0, ema_decay=0.0)
