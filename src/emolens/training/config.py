@@ -31,7 +31,7 @@ class TrainConfig:
     ``mix_p`` of the batches (training.mixing). ``swa_epochs`` > 0 averages the weights of the last that many
     epochs (swa.pt); with ``swa_lr`` > 0 the cosine ends at swa_lr when averaging starts and stays there.
     ``ema_decay`` > 0 keeps an EMA of the weights, updated every step (ema.pt). Averaged weights get BatchNorm
-    statistics recomputed on ``average_bn_images`` augmented training images each epoch.
+    statistics recomputed on ``average_bn_images`` training images (not augmented) each epoch.
     """
 
     data: str = "../shared/data/fer2013"

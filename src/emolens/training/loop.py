@@ -187,13 +187,13 @@ def _train_epoch(
 
 
 def _bn_batches(cfg: TrainConfig, data: SplitTensors, epoch: int, device: torch.device) -> Iterator[torch.Tensor]:
-    """``average_bn_images`` augmented training images (unmixed) in batches, drawn from a generator of their
-    own (seed and epoch), so that keeping averages leaves the training's random stream untouched."""
+    """``average_bn_images`` training images as they are (not augmented: statistics of clean faces validate
+    better, docs/pipeline.md), drawn from a generator of their own (seed and epoch), so that keeping averages
+    leaves the training's random stream untouched."""
     gen = torch.Generator().manual_seed(cfg.seed * 1_000_003 + epoch)
     chosen = torch.randperm(len(data.y), generator=gen)[: cfg.average_bn_images]
     for i in range(0, len(chosen), cfg.batch_size):
-        batch = augment(data.x[chosen[i : i + cfg.batch_size]], cfg.augment, gen)
-        yield batch.to(device).contiguous(memory_format=torch.channels_last)
+        yield data.x[chosen[i : i + cfg.batch_size]].to(device).contiguous(memory_format=torch.channels_last)
 
 
 def _validate_averages(run: _Run, out: Path, data: SplitTensors, val: SplitTensors, epoch: int) -> dict[str, float]:
