@@ -85,8 +85,10 @@ def train_command(
 def _checkpoint_of(run: Path, which: str) -> Path:
     path = run / f"{which}.pt" if run.is_dir() else run
     if not path.is_file():
+        kept = {"swa": "swa_epochs", "ema": "ema_decay"}
+        hint = f" (a run keeps {which}.pt when its config sets {kept[which]})" if which in kept else ""
         raise click.BadParameter(
-            f"{path} does not exist: give a run folder holding {which}.pt, or a .pt file", param_hint="RUN"
+            f"{path} does not exist: give a run folder holding {which}.pt, or a .pt file{hint}", param_hint="RUN"
         )
     return path
 
@@ -102,7 +104,14 @@ def _checkpoint_of(run: Path, which: str) -> Path:
 @click.option(
     "--data", type=click.Path(exists=True), help="Data for calibration and metrics (default: the run's config)."
 )
-@click.option("--checkpoint", "which", type=click.Choice(["best", "last"]), default="best", show_default=True)
+@click.option(
+    "--checkpoint",
+    "which",
+    type=click.Choice(["best", "last", "swa", "ema"]),
+    default="best",
+    show_default=True,
+    help="best val accuracy, the last epoch, or a weight average (SWA, EMA) the run kept.",
+)
 @click.option("--name", help="Model name for the card (default: the file name).")
 @click.option("--version", "version", default="1", show_default=True)
 @click.option("--int8", is_flag=True, help="Also write an int8-quantised model and measure its accuracy.")

@@ -25,6 +25,13 @@ class TrainConfig:
     set; ``class_weighting`` weighs the loss by inverse class frequency, ``sampling: balanced`` instead draws
     every class equally often; ``early_stop_patience`` stops after that many epochs without a better
     validation accuracy (0: never); the learning rate warms up linearly, then follows a cosine to zero.
+
+    ``init``: a checkpoint (packed folder, run folder or .pt) whose weights start the run (fine-tuning; a
+    resumed run starts from its own last.pt instead). ``mixup_alpha``/``cutmix_alpha`` > 0 mix a share
+    ``mix_p`` of the batches (training.mixing). ``swa_epochs`` > 0 averages the weights of the last that many
+    epochs (swa.pt); with ``swa_lr`` > 0 the cosine ends at swa_lr when averaging starts and stays there.
+    ``ema_decay`` > 0 keeps an EMA of the weights, updated every step (ema.pt). Averaged weights get BatchNorm
+    statistics recomputed on ``average_bn_images`` training images (not augmented) each epoch.
     """
 
     data: str = "../shared/data/fer2013"
@@ -46,6 +53,14 @@ class TrainConfig:
     classes: tuple[str, ...] | None = None
     relabel: dict[str, str] = field(default_factory=dict)
     augment: AugmentConfig = field(default_factory=AugmentConfig)
+    init: str = ""
+    mixup_alpha: float = 0.0
+    cutmix_alpha: float = 0.0
+    mix_p: float = 1.0
+    swa_epochs: int = 0
+    swa_lr: float = 0.0
+    ema_decay: float = 0.0
+    average_bn_images: int = 2048
 
     def __post_init__(self) -> None:
         problems = [
@@ -55,9 +70,20 @@ class TrainConfig:
         ]
         problems += [
             f"{name} must be >= 0, got {getattr(self, name)}"
-            for name in ("weight_decay", "warmup_epochs", "early_stop_patience", "limit_per_class", "threads")
+            for name in (
+                "weight_decay",
+                "warmup_epochs",
+                "early_stop_patience",
+                "limit_per_class",
+                "threads",
+                "mixup_alpha",
+                "cutmix_alpha",
+                "swa_epochs",
+                "swa_lr",
+            )
             if getattr(self, name) < 0
         ]
+        problems += self._averaging_problems()
         if not 0 <= self.label_smoothing < 1:
             problems.append(f"label_smoothing must be in [0, 1), got {self.label_smoothing}")
         if self.sampling not in SAMPLINGS:
@@ -66,6 +92,20 @@ class TrainConfig:
             problems.append(f"device must be one of {DEVICES}, got {self.device!r}")
         if problems:
             raise ConfigError("invalid training config: " + "; ".join(problems))
+
+    def _averaging_problems(self) -> list[str]:
+        problems = []
+        if not 0 <= self.mix_p <= 1:
+            problems.append(f"mix_p must be in [0, 1], got {self.mix_p}")
+        if not 0 <= self.ema_decay < 1:
+            problems.append(f"ema_decay must be in [0, 1), got {self.ema_decay}")
+        if self.swa_epochs > self.epochs:
+            problems.append(f"swa_epochs ({self.swa_epochs}) must not exceed epochs ({self.epochs})")
+        if self.swa_lr and not self.swa_epochs:
+            problems.append("swa_lr needs swa_epochs > 0 (the epochs that run at swa_lr and are averaged)")
+        if (self.swa_epochs or self.ema_decay) and self.average_bn_images < 1:
+            problems.append(f"average_bn_images must be >= 1 to recompute BatchNorm, got {self.average_bn_images}")
+        return problems
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -78,6 +118,12 @@ def _from_dict(raw: dict[str, Any]) -> TrainConfig:
         raise ConfigError(f"unknown config keys {sorted(unknown)}; known keys: {sorted(known)}")
     raw = dict(raw)
     if "augment" in raw:
+        known_augment = {f.name for f in fields(AugmentConfig)}
+        unknown_augment = set(raw["augment"]) - known_augment
+        if unknown_augment:
+            raise ConfigError(
+                f"unknown augment keys {sorted(unknown_augment)}; known augment keys: {sorted(known_augment)}"
+            )
         raw["augment"] = AugmentConfig(**raw["augment"])
     if raw.get("classes") is not None:
         raw["classes"] = tuple(raw["classes"])

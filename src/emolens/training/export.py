@@ -126,6 +126,7 @@ def export_checkpoint(
         "architecture": state["net"] + (" with mirror-image averaging in the graph" if flip_average else ""),
         "parameters": sum(p.numel() for p in model.parameters()),
         **({"relabel": dict(relabel)} if relabel else {}),
+        **({"weights": state["average"]} if "average" in state else {}),
         **(extra or {}),
     }
     out.with_suffix(".json").write_text(json.dumps(card, indent=2))

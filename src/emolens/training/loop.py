@@ -1,6 +1,6 @@
-"""The training loop: preloaded tensors, batched augmentation, SGD with a warm-up cosine schedule, class
-weighting or balanced sampling, early stopping, best and last checkpoints, resumable, seeded, and the
-same run on several processes through torchrun (DistributedDataParallel)."""
+"""The training loop: preloaded tensors, batched augmentation, Mixup/CutMix, SGD with a warm-up cosine
+schedule, class weighting or balanced sampling, early stopping, best and last checkpoints, SWA and EMA weight
+averages, resumable, seeded, and the same run on several processes through torchrun (DistributedDataParallel)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import json
 import logging
 import math
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -16,10 +16,14 @@ import torch
 import torch.nn.functional as F
 from torch.nn.parallel import DistributedDataParallel
 
+from emolens.errors import ConfigError
 from emolens.training.augment import augment
+from emolens.training.averaging import WeightAverages, averaged_model
+from emolens.training.checkpoint_parts import load_weights
 from emolens.training.config import TrainConfig
 from emolens.training.data import SplitTensors, epoch_order, label_map_of, load_split
 from emolens.training.distributed import Runtime, start_runtime
+from emolens.training.mixing import mix_batch, soft_cross_entropy
 from emolens.training.nets import build_net
 
 __all__ = ["EpochHook", "StepHook", "evaluate_logits", "train"]
@@ -31,11 +35,16 @@ EpochHook = Callable[[dict[str, float]], None]  # the epoch's history row; raisi
 
 
 def _lr_at(cfg: TrainConfig, step: int, steps_per_epoch: int) -> float:
+    """Linear warm-up, then a cosine to zero at the end; with swa_lr, a cosine to swa_lr where the SWA epochs
+    start, then swa_lr."""
     warmup = cfg.warmup_epochs * steps_per_epoch
-    total = cfg.epochs * steps_per_epoch
+    total = (cfg.epochs - (cfg.swa_epochs if cfg.swa_lr else 0)) * steps_per_epoch
     if step < warmup:
         return cfg.lr * (step + 1) / warmup
-    return cfg.lr * 0.5 * (1 + math.cos(math.pi * (step - warmup) / max(1, total - warmup)))
+    if step >= total and cfg.swa_lr:
+        return cfg.swa_lr
+    cosine = 0.5 * (1 + math.cos(math.pi * (step - warmup) / max(1, total - warmup)))
+    return cfg.swa_lr + (cfg.lr - cfg.swa_lr) * cosine
 
 
 @torch.no_grad()
@@ -71,6 +80,8 @@ class _Run:
         self.history: list[dict[str, float]] = []
         self.start_epoch, self.best_acc = 0, 0.0
         self.step_model: torch.nn.Module = self.model
+        self.averages: WeightAverages | None = None
+        self.saved_averages: dict[str, Any] | None = None
         if runtime.world > 1:
             ids = [runtime.device] if runtime.device.type == "cuda" else None
             self.step_model = DistributedDataParallel(self.model, device_ids=ids)
@@ -84,7 +95,17 @@ class _Run:
         if "cuda_rng" in state and self.runtime.device.type == "cuda":
             torch.cuda.set_rng_state(state["cuda_rng"], self.runtime.device)
         self.start_epoch, self.best_acc, self.history = state["epoch"] + 1, state["best_acc"], state["history"]
+        self.saved_averages = state.get("averages")
         log.info("resuming at epoch %d (best val acc %.4f)", self.start_epoch, self.best_acc)
+
+    def start_averages(self) -> None:
+        """Keep the config's weight averages (main process only), from the resumed state's when there is one."""
+        cfg = self.cfg
+        if not self.runtime.is_main or not (cfg.swa_epochs or cfg.ema_decay):
+            return
+        self.averages = WeightAverages(self.model, cfg.swa_epochs > 0, cfg.ema_decay)
+        if self.saved_averages is not None:
+            self.averages.load_state_dict(self.saved_averages, self.runtime.device)
 
     def save(self, out: Path, epoch: int, improved: bool) -> None:
         common = {"model": self.model.state_dict(), "net": self.cfg.net, "epoch": epoch, "labels": self.classes}
@@ -102,6 +123,7 @@ class _Run:
                 "torch_rng": torch.get_rng_state(),
                 "best_acc": self.best_acc,
                 "history": self.history,
+                **({"averages": self.averages.state_dict()} if self.averages is not None else {}),
                 **extra,
             },
         )
@@ -116,10 +138,23 @@ def _loss_weights(
     return (counts.sum() / (classes * counts)).to(device)
 
 
+def _batch(run: _Run, data: SplitTensors, idx: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor | None]:
+    """This process's share of one augmented (and maybe mixed) global batch: images, labels, soft targets
+    (None when the batch is not mixed)."""
+    cfg, rt = run.cfg, run.runtime
+    x, y, targets = augment(data.x[idx], cfg.augment, run.gen), data.y[idx], None
+    if (cfg.mixup_alpha or cfg.cutmix_alpha) and bool(torch.rand(1, generator=run.gen) < cfg.mix_p):
+        mixed = mix_batch(x, y, len(run.classes), cfg.mixup_alpha, cfg.cutmix_alpha, run.gen)
+        x, targets = mixed.x, mixed.targets[rt.rank :: rt.world].to(rt.device)
+    x = x[rt.rank :: rt.world].to(rt.device).contiguous(memory_format=torch.channels_last)
+    return x, y[rt.rank :: rt.world].to(rt.device), targets
+
+
 def _train_epoch(
     run: _Run, data: SplitTensors, epoch: int, weights: torch.Tensor | None, on_step: StepHook | None
 ) -> tuple[float, float]:
-    """One pass; every process augments the same global batch and trains on its share of it."""
+    """One pass; every process augments the same global batch and trains on its share of it. Accuracy on a
+    mixed batch counts each image's own label."""
     cfg, rt = run.cfg, run.runtime
     order = epoch_order(data, cfg.sampling, len(run.classes), run.gen)
     steps = math.ceil(len(order) / cfg.batch_size)
@@ -128,18 +163,20 @@ def _train_epoch(
     run.step_model.train()
     loss_sum, correct, seen = 0.0, 0.0, 0.0
     for i in range(steps):
-        idx = order[i * cfg.batch_size : (i + 1) * cfg.batch_size]
-        xb = augment(data.x[idx], cfg.augment, run.gen)[rt.rank :: rt.world]
-        xb = xb.to(rt.device).contiguous(memory_format=torch.channels_last)
-        yb = data.y[idx][rt.rank :: rt.world].to(rt.device)
+        xb, yb, targets = _batch(run, data, order[i * cfg.batch_size : (i + 1) * cfg.batch_size])
         for group in run.opt.param_groups:
             group["lr"] = _lr_at(cfg, epoch * steps + i, steps)
         with torch.autocast(rt.device.type, dtype=torch.bfloat16, enabled=cfg.bf16):
             logits = run.step_model(xb)
-        loss = F.cross_entropy(logits.float(), yb, weight=weights, label_smoothing=cfg.label_smoothing)
+        if targets is None:
+            loss = F.cross_entropy(logits.float(), yb, weight=weights, label_smoothing=cfg.label_smoothing)
+        else:
+            loss = soft_cross_entropy(logits, targets, weights, cfg.label_smoothing)
         run.opt.zero_grad(set_to_none=True)
         loss.backward()
         run.opt.step()
+        if run.averages is not None:
+            run.averages.update_ema(run.model)
         loss_sum += loss.item() * len(yb)
         correct += (logits.argmax(1) == yb).sum().item()
         seen += len(yb)
@@ -149,8 +186,44 @@ def _train_epoch(
     return loss_sum / max(seen, 1), correct / max(seen, 1)
 
 
-def _validate(run: _Run, val: SplitTensors) -> tuple[float, float]:
-    logits = evaluate_logits(run.model, val.x)
+def _bn_batches(cfg: TrainConfig, data: SplitTensors, epoch: int, device: torch.device) -> Iterator[torch.Tensor]:
+    """``average_bn_images`` training images as they are (not augmented: statistics of clean faces validate
+    better, docs/pipeline.md), drawn from a generator of their own (seed and epoch), so that keeping averages
+    leaves the training's random stream untouched."""
+    gen = torch.Generator().manual_seed(cfg.seed * 1_000_003 + epoch)
+    chosen = torch.randperm(len(data.y), generator=gen)[: cfg.average_bn_images]
+    for i in range(0, len(chosen), cfg.batch_size):
+        yield data.x[chosen[i : i + cfg.batch_size]].to(device).contiguous(memory_format=torch.channels_last)
+
+
+def _validate_averages(run: _Run, out: Path, data: SplitTensors, val: SplitTensors, epoch: int) -> dict[str, float]:
+    """Fold this epoch's weights into SWA when its epochs have come, then give each average held BatchNorm
+    statistics of its own, validate it and write it as <kind>.pt (best.pt's format, exportable)."""
+    if run.averages is None:
+        return {}
+    if run.cfg.swa_epochs and epoch >= run.cfg.epochs - run.cfg.swa_epochs:
+        run.averages.update_swa(run.model)
+    scores = {}
+    for kind in run.averages.kinds:
+        batches = _bn_batches(run.cfg, data, epoch, run.runtime.device)
+        model = averaged_model(run.model, run.averages.weights(kind), batches)
+        _, scores[f"{kind}_val_acc"] = _validate(model, val)
+        _save(
+            out / f"{kind}.pt",
+            {
+                "model": model.state_dict(),
+                "net": run.cfg.net,
+                "epoch": epoch,
+                "labels": run.classes,
+                "val_acc": scores[f"{kind}_val_acc"],
+                "average": run.averages.describe(kind),
+            },
+        )
+    return scores
+
+
+def _validate(model: torch.nn.Module, val: SplitTensors) -> tuple[float, float]:
+    logits = evaluate_logits(model, val.x)
     y = val.y.to(logits.device)
     return F.cross_entropy(logits, y).item(), (logits.argmax(1) == y).float().mean().item()
 
@@ -161,6 +234,17 @@ def _stale(history: list[dict[str, float]], patience: int) -> bool:
         return False
     best_before = max(row["val_acc"] for row in history[:-patience])
     return all(row["val_acc"] <= best_before for row in history[-patience:])
+
+
+def _init_weights(cfg: TrainConfig) -> dict[str, torch.Tensor] | None:
+    """The weights ``cfg.init`` names, checked against the run's net; None when it names none."""
+    if not cfg.init:
+        return None
+    weights, net = load_weights(Path(cfg.init))
+    if net != cfg.net:
+        raise ConfigError(f"init {cfg.init} holds a {net} net but the config trains {cfg.net}; set net = {net!r}")
+    log.info("starting from the weights of %s", cfg.init)
+    return weights
 
 
 def _write_run_files(out: Path, run: _Run) -> None:
@@ -177,7 +261,13 @@ def _write_run_files(out: Path, run: _Run) -> None:
         "Result",
         f"Best validation accuracy **{best['val_acc']:.4f}** at epoch {int(best['epoch']) + 1} of "
         f"{len(run.history)} run ({run.cfg.epochs} planned) on {run.runtime.device} x {run.runtime.world}; "
-        f"classes {', '.join(run.classes)}. Checkpoints: best.pt (best validation accuracy), last.pt (resumable).",
+        f"classes {', '.join(run.classes)}. Checkpoints: best.pt (best validation accuracy), last.pt (resumable)"
+        + "".join(
+            f", {kind}.pt ({kind.upper()} weights, validation accuracy {run.history[-1][f'{kind}_val_acc']:.4f})"
+            for kind in ("swa", "ema")
+            if f"{kind}_val_acc" in run.history[-1]
+        )
+        + ".",
     )
     rows = [
         [int(r["epoch"]) + 1, r["train_loss"], r["train_acc"], r["val_loss"], r["val_acc"], r["lr"], r["seconds"]]
@@ -205,7 +295,8 @@ def train(
 
     Under torchrun every process calls this; the main one evaluates and writes. ``on_epoch`` may raise
     (e.g. KeyboardInterrupt) to stop a run, which ``resume=True`` continues to the same result. Fine-tuning
-    passes ``init`` (a model state to start from) and ``splits`` (train and val tensors instead of cfg.data's).
+    passes ``init`` (a model state to start from; else ``cfg.init`` names one) and ``splits`` (train and val
+    tensors instead of cfg.data's); a resumed run starts from its own last.pt instead.
     """
     runtime = start_runtime(cfg.device)
     try:
@@ -233,17 +324,21 @@ def _train(
         log.info("training %s on %s (%d process(es)), classes %s", cfg.net, rt.device, rt.world, classes)
     train_data, val = splits or (load_split(cfg, "train"), load_split(cfg, "val"))
     run = _Run(cfg, rt, classes)
-    if init is not None:
-        run.model.load_state_dict(init)
     if resume and (out / "last.pt").exists():
         run.resume(out / "last.pt")
+    else:
+        start = init if init is not None else _init_weights(cfg)
+        if start is not None:
+            run.model.load_state_dict(start)
+    run.start_averages()
     weights = _loss_weights(cfg, train_data, len(classes), rt.device)
     stop = _stale(run.history, cfg.early_stop_patience)
     for epoch in range(run.start_epoch, cfg.epochs if not stop else run.start_epoch):
         t0 = time.time()
         train_loss, train_acc = _train_epoch(run, train_data, epoch, weights, on_step)
         if rt.is_main:
-            val_loss, val_acc = _validate(run, val)
+            val_loss, val_acc = _validate(run.model, val)
+            averages = _validate_averages(run, out, train_data, val, epoch)
             row = {
                 "epoch": epoch,
                 "train_loss": train_loss,
@@ -252,6 +347,7 @@ def _train(
                 "val_acc": val_acc,
                 "lr": run.opt.param_groups[0]["lr"],
                 "seconds": time.time() - t0,
+                **averages,
             }
             run.history.append(row)
             log.info("epoch %d %s", epoch, json.dumps({k: round(v, 4) for k, v in row.items()}))

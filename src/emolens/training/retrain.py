@@ -212,6 +212,10 @@ def _fine_tune_config(plan: RetrainPlan, start: StartPoint) -> TrainConfig:
             "warmup_epochs": 0.0,
             "early_stop_patience": 0,
             "limit_per_class": 0,
+            "init": "",  # the start point's weights come in as train()'s init
+            "swa_epochs": 0,  # the candidate is last.pt: no weight averages in a short fine-tune
+            "swa_lr": 0.0,
+            "ema_decay": 0.0,
             "seed": plan.seed,
             "threads": plan.threads,
             **plan.overrides,
