@@ -22,11 +22,8 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import socket
 import sqlite3
 import statistics
-import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -37,6 +34,7 @@ from pathlib import Path
 
 import httpx
 import numpy as np
+from served import start_server
 from sqlalchemy import insert
 
 from emolens.storage import Store, resolve_db_url
@@ -161,24 +159,6 @@ def fill_postgres(url: str, rows: int, seed: int) -> float:
     return time.perf_counter() - t0
 
 
-def start_server(folder: Path, db_url: str) -> tuple[subprocess.Popen[bytes], str]:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    env = {**os.environ, "EMOLENS_DATA_DIR": str(folder / "data")}
-    args = [sys.executable, "-m", "emolens", "serve", "--port", str(port), "--db", db_url, "--workers", "1"]
-    process = subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL, stderr=(folder / "server.log").open("w"))
-    url = f"http://127.0.0.1:{port}"
-    for _ in range(600):
-        try:
-            httpx.get(url + "/api/settings", timeout=2)
-            return process, url
-        except httpx.TransportError:
-            time.sleep(0.3)
-    process.kill()
-    raise RuntimeError(f"the server did not start: {(folder / 'server.log').read_text()}")
-
-
 def timed_get(client: httpx.Client, path: str, **params: object) -> tuple[float, httpx.Response]:
     t0 = time.perf_counter()
     response = client.get(path, params=params)  # type: ignore[arg-type]
@@ -251,7 +231,7 @@ def run_backend(backend: str, args: argparse.Namespace, folder: Path) -> dict[st
         with admin.connect() as conn:
             size_mb = conn.execute(text(f"SELECT pg_database_size('{name}')")).scalar() / 1e6
     print(f"{backend}: filled {args.rows:,} observations in {fill_s:.1f} s ({size_mb:.0f} MB)", flush=True)
-    process, url = start_server(folder, db_url.replace("postgresql+psycopg://", "postgresql://"))
+    process, url = start_server(folder, db_url.replace("postgresql+psycopg://", "postgresql://"), "--workers", "1")
     try:
         with httpx.Client(base_url=url, timeout=600) as client:
             result: dict[str, object] = {"backend": backend, "rows": args.rows, "fill_s": fill_s, "db_mb": size_mb}

@@ -12,11 +12,7 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import socket
 import struct
-import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -26,6 +22,7 @@ from pathlib import Path
 import httpx
 import numpy as np
 from live_sessions import frame_jpeg
+from served import start_server
 from websockets.sync.client import connect
 
 
@@ -43,24 +40,6 @@ def rss_mb(pid: int) -> float:
         if line.startswith("VmRSS:"):
             return int(line.split()[1]) / 1024
     return float("nan")
-
-
-def start_server(folder: Path) -> tuple[subprocess.Popen[bytes], str]:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    env = {**os.environ, "EMOLENS_DATA_DIR": str(folder / "data")}
-    args = [sys.executable, "-m", "emolens", "serve", "--port", str(port), "--db", f"sqlite:///{folder / 'soak.db'}"]
-    process = subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL, stderr=(folder / "server.log").open("w"))
-    url = f"http://127.0.0.1:{port}"
-    for _ in range(300):
-        try:
-            httpx.get(url + "/api/settings", timeout=2)
-            return process, url
-        except httpx.TransportError:
-            time.sleep(0.3)
-    process.kill()
-    raise RuntimeError(f"the server did not start: {(folder / 'server.log').read_text()}")
 
 
 def one_session(url: str, jpeg: bytes, fps: float, until: float, out: Client) -> None:
@@ -124,7 +103,7 @@ def main() -> None:
     parser.add_argument("--sample-s", type=float, default=10.0)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
-        process, url = start_server(Path(folder))
+        process, url = start_server(Path(folder), f"sqlite:///{Path(folder) / 'soak.db'}")
         try:
             jpeg, t0 = frame_jpeg(), time.perf_counter()
             end = t0 + args.minutes * 60
