@@ -9,7 +9,7 @@ import onnx
 
 from emolens import Analyzer, Emotion
 from emolens.types import EMOTIONS
-from emolens.vision.classify import OnnxClassifier, default_model_path, softmax
+from emolens.vision.classify import LOGITS_CHUNK, OnnxClassifier, default_model_path, softmax
 from tiny_model import NAME, TEMPERATURE, VERSION, reference_logits
 
 
@@ -37,3 +37,10 @@ def test_the_analyzer_names_the_tiny_model_in_its_predictions(tiny_analyzer: Ana
     (face,) = tiny_analyzer.analyze(astronaut_bgr)
     assert (face.model, face.model_version, face.label) == (NAME, VERSION, Emotion.HAPPY)
     assert list(face.probabilities) == list(EMOTIONS) and face.confidence == max(face.probabilities.values())
+
+
+def test_many_faces_are_classified_in_chunks_with_the_same_answers(tiny_model: Path) -> None:
+    faces = np.random.default_rng(3).integers(0, 256, (LOGITS_CHUNK * 2 + 7, 48, 48), dtype=np.uint8)
+    logits = OnnxClassifier(tiny_model).logits(faces)
+    assert logits.shape == (len(faces), len(EMOTIONS))
+    np.testing.assert_allclose(logits, reference_logits(faces), rtol=1e-5, atol=1e-4)

@@ -20,6 +20,7 @@ __all__ = ["DEFAULT_MODEL", "EmotionClassifier", "ModelCard", "OnnxClassifier", 
 log = logging.getLogger(__name__)
 
 DEFAULT_MODEL = "emolens-fer-vgg-l-int8"
+LOGITS_CHUNK = 256  # faces per ONNX Runtime call
 
 
 @dataclass(frozen=True)
@@ -121,8 +122,13 @@ class OnnxClassifier:
             raise InvalidImageError(f"expected N x {size} x {size} crops, got shape {faces.shape}")
         if len(faces) == 0:
             return np.zeros((0, len(self.card.labels)), np.float32)
-        batch = faces.astype(np.float32)[:, None]
-        return self._session.run(None, {self._input: batch})[0]
+        # in chunks: one run over thousands of faces holds every activation at once (tens of GB)
+        return np.concatenate(
+            [
+                self._session.run(None, {self._input: faces[i : i + LOGITS_CHUNK].astype(np.float32)[:, None]})[0]
+                for i in range(0, len(faces), LOGITS_CHUNK)
+            ]
+        )
 
     def predict_proba(self, faces: np.ndarray) -> np.ndarray:
         return softmax(self.logits(faces), self.card.temperature)
