@@ -118,8 +118,7 @@ class Standardise(torch.nn.Module):
 
 
 def log_softmax(logits: np.ndarray) -> np.ndarray:
-    shifted = logits - logits.max(1, keepdims=True)
-    return shifted - np.log(np.exp(shifted).sum(1, keepdims=True))
+    return torch.log_softmax(torch.from_numpy(logits).float(), 1).numpy()
 
 
 def report(name: str, pred: np.ndarray, y: np.ndarray) -> None:
@@ -177,8 +176,7 @@ def main() -> None:
     with torch.no_grad():
         lm_logits = mlp(torch.from_numpy(feats)).numpy()
     cnn = OnnxClassifier(args.model)
-    logits = np.concatenate([cnn.logits(faces.images[i : i + 256]) for i in range(0, len(faces), 256)])
-    cnn_logp = log_softmax(logits / cnn.card.temperature)
+    cnn_logp = log_softmax(cnn.logits(faces.images) / cnn.card.temperature)
     lm_logp = np.where(found[:, None], log_softmax(lm_logits), 0)
     val, test = split["val"], split["test"]
     weights = np.linspace(0, 1.5, 31)
@@ -200,9 +198,7 @@ def main() -> None:
         hit = ~np.isnan(points[:, 0, 0])
         with torch.no_grad():
             lm = mlp(torch.from_numpy(np.where(hit[:, None], normalise(np.nan_to_num(points)), 0))).numpy()
-        cnn_s = log_softmax(
-            np.concatenate([cnn.logits(small[i : i + 256]) for i in range(0, len(small), 256)]) / cnn.card.temperature
-        )
+        cnn_s = log_softmax(cnn.logits(small) / cnn.card.temperature)
         fused = cnn_s + w * np.where(hit[:, None], log_softmax(lm), 0)
         print(f"{name}: FaceMesh found {hit.mean():.3f} ({ms:.1f} ms per face)")
         report(f"  CNN, {name}", cnn_s.argmax(1), y)
