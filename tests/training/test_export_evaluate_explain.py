@@ -165,6 +165,31 @@ def test_flip_averaged_export_is_mirror_invariant(exported: tuple[Path, Path], t
     assert np.abs(plain.logits(faces) - plain.logits(faces[:, :, ::-1].copy())).max() > 1e-3
 
 
+def test_logit_offsets_shift_only_their_classes_inside_the_graph(exported: tuple[Path, Path], tmp_path: Path) -> None:
+    _, model = exported
+    out = tmp_path / "shifted.onnx"
+    args = ["export", str(model.parent / "run"), "--out", str(out), "--logit-offset", "angry=2.5"]
+    result = CliRunner().invoke(cli, [*args, "--logit-offset", "sad=-1"])
+    assert result.exit_code == 0, result.output
+    card = json.loads(out.with_suffix(".json").read_text())
+    assert card["logit_offsets"] == {"angry": 2.5, "sad": -1.0} and card["parity_max_abs_diff"] <= PARITY_TOLERANCE
+    faces = np.random.default_rng(1).integers(0, 256, (6, 48, 48), dtype=np.uint8)
+    shift = OnnxClassifier(out).logits(faces) - OnnxClassifier(model).logits(faces)
+    assert np.allclose(shift, np.array([2.5, 0, 0, -1, 0]), atol=1e-4)  # classes: angry fear happy sad surprise
+
+
+@pytest.mark.parametrize(
+    ("offset", "message"), [("disgust=1", "lacks; its classes: angry, fear"), ("angry", "is not CLASS=VALUE")]
+)
+def test_logit_offsets_name_what_is_wrong(
+    exported: tuple[Path, Path], tmp_path: Path, offset: str, message: str
+) -> None:
+    _, model = exported
+    out = tmp_path / "bad.onnx"
+    result = CliRunner().invoke(cli, ["export", str(model.parent / "run"), "--out", str(out), "--logit-offset", offset])
+    assert result.exit_code != 0 and message in result.output and not out.exists()
+
+
 def test_export_writes_a_drift_profile_beside_each_model(exported: tuple[Path, Path]) -> None:
     from emolens.monitoring import Profile, profile_path
 

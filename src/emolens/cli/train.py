@@ -93,6 +93,19 @@ def _checkpoint_of(run: Path, which: str) -> Path:
     return path
 
 
+def _parse_offsets(_ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) -> dict[str, float]:
+    offsets: dict[str, float] = {}
+    for value in values:
+        name, sep, number = value.partition("=")
+        try:
+            offsets[name.strip()] = float(number)
+        except ValueError:
+            sep = ""
+        if not sep or not name.strip():
+            raise click.BadParameter(f"{value!r} is not CLASS=VALUE, e.g. angry=0.3", param=param)
+    return offsets
+
+
 @click.command("export")
 @click.argument("run", type=click.Path(exists=True, path_type=Path))
 @click.option(
@@ -116,6 +129,14 @@ def _checkpoint_of(run: Path, which: str) -> Path:
 @click.option("--version", "version", default="1", show_default=True)
 @click.option("--int8", is_flag=True, help="Also write an int8-quantised model and measure its accuracy.")
 @click.option("--flip-average", is_flag=True, help="Average each face with its mirror image inside the graph (slower).")
+@click.option(
+    "--logit-offset",
+    "offsets",
+    multiple=True,
+    callback=_parse_offsets,
+    metavar="CLASS=VALUE",
+    help="Add VALUE to CLASS's logit inside the graph (repeatable), e.g. angry=0.3; choose it on PublicTest.",
+)
 def export_command(
     run: Path,
     out: Path,
@@ -125,6 +146,7 @@ def export_command(
     version: str,
     int8: bool,
     flip_average: bool,
+    offsets: dict[str, float],
 ) -> None:
     """Export RUN (a run folder or a .pt checkpoint) to ONNX: parity check, temperature fitted on PublicTest, card."""
     from emolens.training.export_run import export_run
@@ -138,6 +160,6 @@ def export_command(
     if data is None and "data" not in config:
         raise click.BadParameter("no --data given and the run has no config.json naming its data", param_hint="--data")
     summary = export_run(
-        checkpoint, out, Path(data or config["data"]), name or out.stem, version, config, int8, flip_average
+        checkpoint, out, Path(data or config["data"]), name or out.stem, version, config, int8, flip_average, offsets
     )
     click.echo(json.dumps(summary, indent=2))

@@ -13,11 +13,11 @@ import numpy as np
 import torch
 
 from emolens.data.facesets import LabelMap, load_faceset
-from emolens.errors import TrainingError
+from emolens.errors import ConfigError, TrainingError
 from emolens.evaluation.metrics import classification_report, expected_calibration_error
 from emolens.monitoring.profile import write_reference_profile
 from emolens.training.calibrate import fit_temperature
-from emolens.training.nets import PIXEL_MEAN, PIXEL_STD, FlipAveraged, build_net
+from emolens.training.nets import PIXEL_MEAN, PIXEL_STD, FlipAveraged, LogitOffset, build_net
 from emolens.types import EMOTIONS, Emotion
 from emolens.vision.classify import OnnxClassifier, softmax
 
@@ -82,6 +82,14 @@ def split_metrics(logits: np.ndarray, y: np.ndarray, labels: tuple[Emotion, ...]
     }
 
 
+def _offset_vector(offsets: Mapping[str, float], classes: tuple[Emotion, ...]) -> list[float]:
+    names = [e.value for e in classes]
+    unknown = sorted(set(offsets) - set(names))
+    if unknown:
+        raise ConfigError(f"logit offset for {unknown[0]!r}, which the model lacks; its classes: {', '.join(names)}")
+    return [float(offsets.get(name, 0.0)) for name in names]
+
+
 def _to_onnx(model: torch.nn.Module, out: Path) -> None:
     out.parent.mkdir(parents=True, exist_ok=True)
     torch.onnx.export(
@@ -105,16 +113,20 @@ def export_checkpoint(
     extra: dict[str, Any] | None = None,
     relabel: Mapping[str, str] | None = None,
     flip_average: bool = False,
+    logit_offsets: Mapping[str, float] | None = None,
 ) -> ExportResult:
     """Export ``checkpoint`` to ``out`` (.onnx), check parity, fit T on the val split (PublicTest), measure
     val and test, write the card (.json beside the model) and the drift profile of the val split
     (.profile.json, see emolens.monitoring). ``relabel`` is the run's data-to-model class map;
-    ``flip_average`` bakes mirror-image averaging into the graph (see FlipAveraged)."""
+    ``flip_average`` bakes mirror-image averaging into the graph (see FlipAveraged); ``logit_offsets`` (class
+    name -> constant) adds to those classes' logits inside the graph (see LogitOffset)."""
     model, state = _load_model(checkpoint)
+    mapping = LabelMap.parse(state.get("labels"), relabel)
     if flip_average:
         model = FlipAveraged(model).eval()
+    if logit_offsets:
+        model = LogitOffset(model, _offset_vector(logit_offsets, mapping.classes)).eval()
     _to_onnx(model, out)
-    mapping = LabelMap.parse(state.get("labels"), relabel)
     card: dict[str, Any] = {
         "name": name,
         "version": version,
@@ -123,10 +135,13 @@ def export_checkpoint(
         "temperature": 1.0,
         "input": "N x 1 x 48 x 48 float32 raw grayscale pixels 0..255 of an aligned face (eyes level, FER2013 framing)",
         "preprocessing": f"inside the graph: (x / 255 - {PIXEL_MEAN}) / {PIXEL_STD}",
-        "architecture": state["net"] + (" with mirror-image averaging in the graph" if flip_average else ""),
+        "architecture": state["net"]
+        + (" with mirror-image averaging in the graph" if flip_average else "")
+        + (" plus logit offsets" if logit_offsets else ""),
         "parameters": sum(p.numel() for p in model.parameters()),
         **({"relabel": dict(relabel)} if relabel else {}),
         **({"weights": state["average"]} if "average" in state else {}),
+        **({"logit_offsets": dict(logit_offsets)} if logit_offsets else {}),
         **(extra or {}),
     }
     out.with_suffix(".json").write_text(json.dumps(card, indent=2))

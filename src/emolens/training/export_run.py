@@ -87,6 +87,7 @@ def export_run(
     config: dict[str, Any],
     int8: bool,
     flip_average: bool = False,
+    logit_offsets: dict[str, float] | None = None,
 ) -> dict[str, Any]:
     """Export, calibrate, optionally quantise; write ``<out>.json``, ``<out>.md`` and ``<out stem>-report/``."""
     extra = (
@@ -103,6 +104,7 @@ def export_run(
         extra=extra,
         relabel=config.get("relabel") or None,
         flip_average=flip_average,
+        logit_offsets=logit_offsets,
     )
     card = result.card
     summary: dict[str, Any] = {

@@ -6,14 +6,14 @@ so the exported ONNX graph carries its own preprocessing and inference cannot dr
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import torch
 from torch import nn
 
 from emolens.errors import ConfigError
 
-__all__ = ["NETS", "PIXEL_MEAN", "PIXEL_STD", "FlipAveraged", "build_net"]
+__all__ = ["NETS", "PIXEL_MEAN", "PIXEL_STD", "FlipAveraged", "LogitOffset", "build_net"]
 
 PIXEL_MEAN = 0.5077  # FER2013 train-set mean of pixels / 255
 PIXEL_STD = 0.2550
@@ -65,6 +65,19 @@ class FlipAveraged(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         logits = self.net(torch.cat([x, torch.flip(x, dims=[3])]))
         return (logits[: x.shape[0]] + logits[x.shape[0] :]) / 2
+
+
+class LogitOffset(nn.Module):
+    """A net with a constant added to each class's logit: a post-hoc shift of the decision boundaries, chosen
+    on the validation split, for classes the training data under-calls (e.g. FER2013's angry on other faces)."""
+
+    def __init__(self, net: nn.Module, offsets: Sequence[float]):
+        super().__init__()
+        self.net = net
+        self.register_buffer("offsets", torch.tensor(list(offsets), dtype=torch.float32))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.net(x) + self.offsets
 
 
 NETS: dict[str, Callable[[int], nn.Module]] = {
