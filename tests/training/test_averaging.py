@@ -155,6 +155,10 @@ def test_a_packed_run_keeps_its_averages_and_exports_them(generated: Path, tmp_p
     rebuilt = torch.load(tmp_path / "moved" / "last.pt", weights_only=False)["averages"]
     assert _equal(original["swa"], rebuilt["swa"]) and _equal(original["ema"], rebuilt["ema"])
     assert rebuilt["swa_count"] == 2
+    assert not (tmp_path / "moved" / "swa.pt").exists()
+    train(cfg, tmp_path / "moved", resume=True)  # finished: only rebuilds the exportable averages
+    for name in ("swa.pt", "ema.pt"):
+        assert _equal(_weights(tmp_path / "run" / name), _weights(tmp_path / "moved" / name)), name
     out = tmp_path / "models" / "swa.onnx"
     exported = runner.invoke(cli, ["export", str(tmp_path / "run"), "--checkpoint", "swa", "--out", str(out)])
     assert exported.exit_code == 0, exported.output

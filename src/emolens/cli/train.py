@@ -79,7 +79,8 @@ def train_command(
         result = train(cfg, out, resume=resume, on_step=on_step, on_epoch=on_epoch)
     if int(os.environ.get("RANK", "0")) == 0:
         click.echo(json.dumps(result))
-        click.echo(f"report: {out / 'report.md'}", err=True)
+        if (out / "report.md").is_file():
+            click.echo(f"report: {out / 'report.md'}", err=True)
 
 
 def _checkpoint_of(run: Path, which: str) -> Path:

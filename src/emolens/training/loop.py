@@ -203,6 +203,12 @@ def _validate_averages(run: _Run, out: Path, data: SplitTensors, val: SplitTenso
         return {}
     if run.cfg.swa_epochs and epoch >= run.cfg.epochs - run.cfg.swa_epochs:
         run.averages.update_swa(run.model)
+    return _write_averages(run, out, data, val, epoch)
+
+
+def _write_averages(run: _Run, out: Path, data: SplitTensors, val: SplitTensors, epoch: int) -> dict[str, float]:
+    """Write each held average as <kind>.pt with BatchNorm statistics of its own, as after ``epoch``."""
+    assert run.averages is not None
     scores = {}
     for kind in run.averages.kinds:
         batches = _bn_batches(run.cfg, data, epoch, run.runtime.device)
@@ -331,6 +337,10 @@ def _train(
         if start is not None:
             run.model.load_state_dict(start)
     run.start_averages()
+    if rt.is_main and run.averages is not None and run.start_epoch >= cfg.epochs:
+        # a finished run resumed from a packed folder: rebuild the exportable averages (BatchNorm statistics
+        # are drawn from the seed and the epoch, so they come out as the run first wrote them)
+        _write_averages(run, out, train_data, val, cfg.epochs - 1)
     weights = _loss_weights(cfg, train_data, len(classes), rt.device)
     stop = _stale(run.history, cfg.early_stop_patience)
     for epoch in range(run.start_epoch, cfg.epochs if not stop else run.start_epoch):
