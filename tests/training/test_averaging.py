@@ -179,3 +179,37 @@ def test_a_run_starts_from_another_runs_weights(generated: Path, tmp_path: Path)
     assert convs and all(torch.allclose(start[k], end[k], atol=1e-6) for k in convs)
     with pytest.raises(ConfigError, match=r"holds a vgg-tiny net but the config trains vgg-s"):
         train(replace(tuned, net="vgg-s"), tmp_path / "wrong")
+
+
+def test_interpolating_two_checkpoints_blends_parameters_and_recomputes_batchnorm(
+    generated: Path, tmp_path: Path
+) -> None:
+    cfg = TrainConfig(data=str(generated), epochs=1, average_bn_images=40, **TINY)
+    train(cfg, tmp_path / "a")
+    train(replace(cfg, seed=1), tmp_path / "b")
+    runner = CliRunner()
+    blends = {}
+    for alpha in ("0", "0.5", "1"):
+        out = tmp_path / f"blend-{alpha}" / "blend.pt"
+        args = ["checkpoint", "interpolate", str(tmp_path / "a"), str(tmp_path / "b" / "last.pt"), "--alpha", alpha]
+        done = runner.invoke(cli, [*args, "--out", str(out)])
+        assert done.exit_code == 0, done.output
+        assert 0 <= json.loads(done.output)["val_acc"] <= 1 and (out.parent / "config.json").is_file()
+        blends[alpha] = _weights(out)
+    a, b = _weights(tmp_path / "a" / "last.pt"), _weights(tmp_path / "b" / "last.pt")
+    params = [k for k in a if k.endswith(("weight", "bias"))]
+    for k in params:
+        assert torch.equal(blends["0"][k], a[k]) and torch.equal(blends["1"][k], b[k])
+        assert torch.allclose(blends["0.5"][k], (a[k] + b[k]) / 2, atol=1e-6)
+    means = [k for k in a if k.endswith("running_mean")]
+    assert means and not any(torch.allclose(blends["0.5"][k], (a[k] + b[k]) / 2) for k in means)
+    blend = tmp_path / "blend-0.5" / "blend.pt"
+    exported = runner.invoke(cli, ["export", str(blend), "--out", str(tmp_path / "m.onnx")])
+    assert exported.exit_code == 0, exported.output
+    assert "weight interpolation" in json.loads((tmp_path / "m.onnx").with_suffix(".json").read_text())["weights"]
+    other = TrainConfig(data=str(generated), epochs=1, **{**TINY, "net": "vgg-s"})
+    train(other, tmp_path / "c")
+    refused = runner.invoke(
+        cli, ["checkpoint", "interpolate", str(tmp_path / "a"), str(tmp_path / "c"), "--alpha", "0.5", "--out", "x.pt"]
+    )
+    assert refused.exit_code == 1 and "vgg-tiny net" in refused.output and "vgg-s net" in refused.output

@@ -26,7 +26,7 @@ from emolens.training.distributed import Runtime, start_runtime
 from emolens.training.mixing import mix_batch, soft_cross_entropy
 from emolens.training.nets import build_net
 
-__all__ = ["EpochHook", "StepHook", "evaluate_logits", "train"]
+__all__ = ["EpochHook", "StepHook", "bn_batches", "evaluate_logits", "train"]
 
 log = logging.getLogger(__name__)
 
@@ -186,7 +186,7 @@ def _train_epoch(
     return loss_sum / max(seen, 1), correct / max(seen, 1)
 
 
-def _bn_batches(cfg: TrainConfig, data: SplitTensors, epoch: int, device: torch.device) -> Iterator[torch.Tensor]:
+def bn_batches(cfg: TrainConfig, data: SplitTensors, epoch: int, device: torch.device) -> Iterator[torch.Tensor]:
     """``average_bn_images`` training images as they are (not augmented: statistics of clean faces validate
     better, docs/pipeline.md), drawn from a generator of their own (seed and epoch), so that keeping averages
     leaves the training's random stream untouched."""
@@ -211,7 +211,7 @@ def _write_averages(run: _Run, out: Path, data: SplitTensors, val: SplitTensors,
     assert run.averages is not None
     scores = {}
     for kind in run.averages.kinds:
-        batches = _bn_batches(run.cfg, data, epoch, run.runtime.device)
+        batches = bn_batches(run.cfg, data, epoch, run.runtime.device)
         model = averaged_model(run.model, run.averages.weights(kind), batches)
         _, scores[f"{kind}_val_acc"] = _validate(model, val)
         _save(
