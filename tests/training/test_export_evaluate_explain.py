@@ -179,7 +179,8 @@ def test_logit_offsets_shift_only_their_classes_inside_the_graph(exported: tuple
 
 
 @pytest.mark.parametrize(
-    ("offset", "message"), [("disgust=1", "lacks; its classes: angry, fear"), ("angry", "is not CLASS=VALUE")]
+    ("offset", "message"),
+    [("disgust=1", "lacks; its classes: angry, fear"), ("angry", "is not CLASS=VALUE"), ("sad=nan", "finite VALUE")],
 )
 def test_logit_offsets_name_what_is_wrong(
     exported: tuple[Path, Path], tmp_path: Path, offset: str, message: str

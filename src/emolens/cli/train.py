@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import os
 from pathlib import Path
 from typing import Any
@@ -102,8 +103,8 @@ def _parse_offsets(_ctx: click.Context, param: click.Parameter, values: tuple[st
             offsets[name.strip()] = float(number)
         except ValueError:
             sep = ""
-        if not sep or not name.strip():
-            raise click.BadParameter(f"{value!r} is not CLASS=VALUE, e.g. angry=0.3", param=param)
+        if not sep or not name.strip() or not math.isfinite(offsets.get(name.strip(), 0.0)):
+            raise click.BadParameter(f"{value!r} is not CLASS=VALUE with a finite VALUE, e.g. angry=0.3", param=param)
     return offsets
 
 
