@@ -213,3 +213,11 @@ def test_interpolating_two_checkpoints_blends_parameters_and_recomputes_batchnor
         cli, ["checkpoint", "interpolate", str(tmp_path / "a"), str(tmp_path / "c"), "--alpha", "0.5", "--out", "x.pt"]
     )
     assert refused.exit_code == 1 and "vgg-tiny net" in refused.output and "vgg-s net" in refused.output
+    not_a_checkpoint = tmp_path / "notes.pt"
+    not_a_checkpoint.write_text("# not a checkpoint\n")
+    raw_average = tmp_path / "a-average.pt"  # a packed average alone: parameters without "model" and "net"
+    torch.save(_weights(tmp_path / "a" / "last.pt"), raw_average)
+    for bad in (not_a_checkpoint, raw_average):
+        args = ["checkpoint", "interpolate", str(bad), str(tmp_path / "a"), "--alpha", "0.5", "--out", "x.pt"]
+        refused = runner.invoke(cli, args)
+        assert refused.exit_code == 1 and "is not a checkpoint emolens wrote" in refused.output, refused.output

@@ -98,13 +98,14 @@ def _checkpoint_of(run: Path, which: str) -> Path:
 def _parse_offsets(_ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) -> dict[str, float]:
     offsets: dict[str, float] = {}
     for value in values:
-        name, sep, number = value.partition("=")
+        name, _, number = value.partition("=")
         try:
-            offsets[name.strip()] = float(number)
+            offset = float(number)
         except ValueError:
-            sep = ""
-        if not sep or not name.strip() or not math.isfinite(offsets.get(name.strip(), 0.0)):
+            offset = math.nan
+        if not name.strip() or not math.isfinite(offset):
             raise click.BadParameter(f"{value!r} is not CLASS=VALUE with a finite VALUE, e.g. angry=0.3", param=param)
+        offsets[name.strip()] = offset
     return offsets
 
 

@@ -10,6 +10,7 @@ a packed folder, a run folder or a .pt file, to start a new run from them.
 
 from __future__ import annotations
 
+import pickle
 import shutil
 from pathlib import Path
 from typing import Any
@@ -105,5 +106,10 @@ def load_weights(checkpoint: Path) -> tuple[dict[str, torch.Tensor], str]:
     path = checkpoint / "last.pt" if checkpoint.is_dir() else checkpoint
     if not path.is_file():
         raise CheckpointError(f"{checkpoint} holds no checkpoint: give a packed folder, a run folder or a .pt file")
-    state = torch.load(path, map_location="cpu", weights_only=False)
-    return state["model"], state["net"]
+    try:
+        state = torch.load(path, map_location="cpu", weights_only=False)
+        return state["model"], state["net"]
+    except (pickle.UnpicklingError, RuntimeError, EOFError, KeyError, TypeError) as exc:
+        raise CheckpointError(
+            f"{path} is not a checkpoint emolens wrote (best.pt, last.pt, swa.pt, ema.pt or a packed folder): {exc}"
+        ) from exc
