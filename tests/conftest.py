@@ -30,6 +30,15 @@ def analyzer():
     return Analyzer()
 
 
+@pytest.fixture(scope="session")
+def astronaut_face(analyzer, astronaut_bgr: np.ndarray) -> np.ndarray:
+    """The astronaut's aligned 48 x 48 face crop (the shipped model reads it as happy)."""
+    from emolens.vision.align import align_faces
+
+    face = analyzer.analyze(astronaut_bgr)[0].face
+    return align_faces(astronaut_bgr, [face], 48)[0]
+
+
 def face_grid(photo: np.ndarray, columns: int, rows: int, tile_px: int = 200) -> np.ndarray:
     """A canvas with ``columns`` x ``rows`` copies of ``photo``, each resized to ``tile_px``."""
     tile = cv2.resize(photo, (tile_px, tile_px), interpolation=cv2.INTER_AREA)

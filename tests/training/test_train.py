@@ -14,8 +14,9 @@ from click.testing import CliRunner
 from tests.conftest import write_kaggle_tree
 
 from emolens.cli.main import cli
-from emolens.errors import DataLayoutError
+from emolens.errors import ConfigError, DataLayoutError
 from emolens.training.config import TrainConfig, load_config
+from emolens.training.data import load_split
 from emolens.training.loop import train
 
 TINY = {"net": "vgg-tiny", "batch_size": 32, "bf16": False, "threads": 1, "warmup_epochs": 0.5}
@@ -85,6 +86,40 @@ def test_a_missing_class_is_a_clear_error(tmp_path: Path) -> None:
         train(TrainConfig(data=str(data), epochs=1, **TINY), tmp_path / "run")
     ok = train(TrainConfig(data=str(data), epochs=1, classes=("happy", "sad"), **TINY), tmp_path / "run2")
     assert ok["classes"] == ["happy", "sad"]
+
+
+def test_extra_train_folders_join_the_train_split_only(generated: Path, tmp_path: Path) -> None:
+    extra = write_kaggle_tree(tmp_path / "extra", {"Training": 2, "PublicTest": 5}, classes=("fear", "sad"), seed=3)
+    plain = TrainConfig(data=str(generated), **TINY)
+    cfg = load_config(None, data=str(generated), extra_train=[str(extra)], **TINY)
+    assert cfg.extra_train == (str(extra),)
+    base, more = load_split(plain, "train"), load_split(cfg, "train")
+    assert len(more.y) == len(base.y) + 4
+    assert more.class_counts(7).tolist() == [12, 12, 14, 12, 12, 14, 12]
+    assert torch.equal(more.x[: len(base.y)], base.x)
+    assert len(load_split(cfg, "val").y) == len(load_split(plain, "val").y)
+    subset = TrainConfig(data=str(generated), extra_train=(str(extra),), classes=("happy", "sad"), **TINY)
+    assert load_split(subset, "train").class_counts(2).tolist() == [12, 14]
+
+
+def test_class_weights_weigh_the_loss_and_refuse_bad_values(generated: Path, tmp_path: Path) -> None:
+    common = {"data": str(generated), "epochs": 1, **TINY}
+    plain = train(TrainConfig(**common), tmp_path / "plain")
+    ones = train(TrainConfig(**common, class_weights={"angry": 1.0}), tmp_path / "ones")
+    heavy = train(TrainConfig(**common, class_weights={"angry": 8.0, "fear": 3.0}), tmp_path / "heavy")
+
+    def losses(run: str) -> list[float]:
+        return [r["train_loss"] for r in json.loads((tmp_path / run / "history.json").read_text())]
+
+    assert losses("ones") == pytest.approx(losses("plain"), rel=1e-5)
+    assert losses("heavy") != pytest.approx(losses("plain"), rel=1e-3)
+    assert plain["epochs"] == ones["epochs"] == heavy["epochs"] == 1
+    with pytest.raises(ValueError, match="class_weighting or class_weights, not both"):
+        TrainConfig(class_weighting=True, class_weights={"angry": 2.0})
+    with pytest.raises(ValueError, match=r"class_weights\['fear'\] must be > 0, got 0"):
+        TrainConfig(class_weights={"fear": 0})
+    with pytest.raises(ConfigError, match=r"class_weights names \['angry'\], which the run does not learn"):
+        train(TrainConfig(**common, classes=("happy", "sad"), class_weights={"angry": 2.0}), tmp_path / "bad")
 
 
 @pytest.mark.fer2013

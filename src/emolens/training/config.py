@@ -22,8 +22,10 @@ class TrainConfig:
     """Everything that decides a training run's result; the seed makes it repeatable.
 
     ``classes`` (default: all seven) and ``relabel`` (data class -> model class) train a subset or a merged
-    set; ``class_weighting`` weighs the loss by inverse class frequency, ``sampling: balanced`` instead draws
-    every class equally often; ``early_stop_patience`` stops after that many epochs without a better
+    set; ``extra_train`` names more folders (any layout, e.g. ``emolens data scene-crops``) whose training
+    images join the train split; ``class_weighting`` weighs the loss by inverse class frequency,
+    ``class_weights`` by the given factor per class (1 for a class not named), ``sampling: balanced`` instead
+    draws every class equally often; ``early_stop_patience`` stops after that many epochs without a better
     validation accuracy (0: never); the learning rate warms up linearly, then follows a cosine to zero.
 
     ``init``: a checkpoint (packed folder, run folder or .pt) whose weights start the run (fine-tuning; a
@@ -43,6 +45,7 @@ class TrainConfig:
     warmup_epochs: float = 1.0
     label_smoothing: float = 0.1
     class_weighting: bool = False
+    class_weights: dict[str, float] = field(default_factory=dict)
     sampling: str = "shuffle"
     early_stop_patience: int = 0
     bf16: bool = True
@@ -52,6 +55,7 @@ class TrainConfig:
     limit_per_class: int = 0
     classes: tuple[str, ...] | None = None
     relabel: dict[str, str] = field(default_factory=dict)
+    extra_train: tuple[str, ...] = ()
     augment: AugmentConfig = field(default_factory=AugmentConfig)
     init: str = ""
     mixup_alpha: float = 0.0
@@ -86,6 +90,13 @@ class TrainConfig:
         problems += self._averaging_problems()
         if not 0 <= self.label_smoothing < 1:
             problems.append(f"label_smoothing must be in [0, 1), got {self.label_smoothing}")
+        if self.class_weighting and self.class_weights:
+            problems.append("give class_weighting or class_weights, not both")
+        problems += [
+            f"class_weights[{name!r}] must be > 0, got {weight}"
+            for name, weight in self.class_weights.items()
+            if not weight > 0
+        ]
         if self.sampling not in SAMPLINGS:
             problems.append(f"sampling must be one of {SAMPLINGS}, got {self.sampling!r}")
         if self.device not in DEVICES:
@@ -125,8 +136,9 @@ def _from_dict(raw: dict[str, Any]) -> TrainConfig:
                 f"unknown augment keys {sorted(unknown_augment)}; known augment keys: {sorted(known_augment)}"
             )
         raw["augment"] = AugmentConfig(**raw["augment"])
-    if raw.get("classes") is not None:
-        raw["classes"] = tuple(raw["classes"])
+    for key in ("classes", "extra_train"):
+        if raw.get(key) is not None:
+            raw[key] = tuple(raw[key])
     return TrainConfig(**raw)
 
 

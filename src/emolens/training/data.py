@@ -40,23 +40,34 @@ def _limit(labels: np.ndarray, per_class: int, seed: int) -> np.ndarray:
     return np.sort(np.concatenate(keep))
 
 
-def load_split(cfg: TrainConfig, split: str) -> SplitTensors:
-    """Load ``split`` of ``cfg.data`` with the run's label map; the train split honours limit_per_class."""
-    faces = load_faceset(cfg.data, split)  # type: ignore[arg-type]
-    mapping = label_map_of(cfg)
+def _mapped(data: str, split: str, mapping: LabelMap) -> tuple[np.ndarray, np.ndarray]:
+    faces = load_faceset(data, split)  # type: ignore[arg-type]
     labels = mapping.apply(faces.labels)
     keep = np.flatnonzero(labels >= 0)
+    return faces.images[keep], labels[keep]
+
+
+def load_split(cfg: TrainConfig, split: str) -> SplitTensors:
+    """Load ``split`` of ``cfg.data`` with the run's label map; the train split honours limit_per_class and
+    adds the training images of every ``cfg.extra_train`` folder (after the limit)."""
+    mapping = label_map_of(cfg)
+    images, labels = _mapped(cfg.data, split, mapping)
     if split == "train" and cfg.limit_per_class:
-        keep = keep[_limit(labels[keep], cfg.limit_per_class, cfg.seed)]
-    missing = sorted(set(range(len(mapping.classes))) - set(labels[keep].tolist()))
+        keep = _limit(labels, cfg.limit_per_class, cfg.seed)
+        images, labels = images[keep], labels[keep]
+    missing = sorted(set(range(len(mapping.classes))) - set(labels.tolist()))
     if missing:
         names = [mapping.classes[i].value for i in missing]
         raise DataLayoutError(
             f"the {split} split of {cfg.data} has no images of the classes {names}; "
             "add them, or leave them out of the config's classes"
         )
-    x = torch.from_numpy(faces.images[keep]).float().unsqueeze(1)
-    return SplitTensors(x, torch.from_numpy(labels[keep]))
+    if split == "train":
+        for extra in cfg.extra_train:
+            more_images, more_labels = _mapped(extra, "train", mapping)
+            log.info("adding %d training images from %s", len(more_labels), extra)
+            images, labels = np.concatenate([images, more_images]), np.concatenate([labels, more_labels])
+    return SplitTensors(torch.from_numpy(images).float().unsqueeze(1), torch.from_numpy(labels))
 
 
 def epoch_order(data: SplitTensors, sampling: str, classes: int, gen: torch.Generator) -> torch.Tensor:

@@ -130,12 +130,17 @@ class _Run:
 
 
 def _loss_weights(
-    cfg: TrainConfig, train_data: SplitTensors, classes: int, device: torch.device
+    cfg: TrainConfig, train_data: SplitTensors, classes: list[str], device: torch.device
 ) -> torch.Tensor | None:
+    if cfg.class_weights:
+        unknown = sorted(set(cfg.class_weights) - set(classes))
+        if unknown:
+            raise ConfigError(f"class_weights names {unknown}, which the run does not learn; its classes: {classes}")
+        return torch.tensor([cfg.class_weights.get(c, 1.0) for c in classes], device=device)
     if not cfg.class_weighting:
         return None
-    counts = train_data.class_counts(classes).float()
-    return (counts.sum() / (classes * counts)).to(device)
+    counts = train_data.class_counts(len(classes)).float()
+    return (counts.sum() / (len(classes) * counts)).to(device)
 
 
 def _batch(run: _Run, data: SplitTensors, idx: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor | None]:
@@ -341,7 +346,7 @@ def _train(
         # a finished run resumed from a packed folder: rebuild the exportable averages (BatchNorm statistics
         # are drawn from the seed and the epoch, so they come out as the run first wrote them)
         _write_averages(run, out, train_data, val, cfg.epochs - 1)
-    weights = _loss_weights(cfg, train_data, len(classes), rt.device)
+    weights = _loss_weights(cfg, train_data, classes, rt.device)
     stop = _stale(run.history, cfg.early_stop_patience)
     for epoch in range(run.start_epoch, cfg.epochs if not stop else run.start_epoch):
         t0 = time.time()
