@@ -18,7 +18,7 @@ import numpy as np
 
 from emolens.evaluation.metrics import ClassReport, classification_report
 from emolens.evaluation.samples import LabelledFaces
-from emolens.evaluation.scenes import Condition, render
+from emolens.evaluation.scenes import Condition, face_in, render
 from emolens.types import BBox, Emotion, Face, Prediction
 from emolens.vision.align import align_faces
 from emolens.vision.classify import EmotionClassifier
@@ -93,10 +93,9 @@ class Robustness:
 
 
 def _found(predictions: list[Prediction], box: tuple[int, int, int, int]) -> Prediction | None:
-    """The largest prediction whose face centre lies inside the pasted face's square."""
-    x1, y1, x2, y2 = box
-    inside = [p for p in predictions if x1 <= p.face.bbox.center[0] <= x2 and y1 <= p.face.bbox.center[1] <= y2]
-    return inside[0] if inside else None
+    """The prediction of the largest face whose centre lies inside the pasted face's square."""
+    face = face_in([p.face for p in predictions], box)
+    return next((p for p in predictions if p.face is face), None)
 
 
 def jitter_faces(face: Face, jitter_px: float, jitter_scale: float) -> list[Face]:

@@ -3,14 +3,16 @@ given size, then the frame shifted as a camera would shift it (lighting, blur, J
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import cv2
 import numpy as np
 
 from emolens.errors import ConfigError
+from emolens.types import Face
 
-__all__ = ["BACKGROUNDS", "SHIFTS", "Condition", "default_conditions", "render"]
+__all__ = ["BACKGROUNDS", "SHIFTS", "Condition", "default_conditions", "face_in", "render"]
 
 FRAME_WH = (640, 480)
 BACKGROUNDS = ("grey", "noise", "clutter")
@@ -114,3 +116,10 @@ def render(
     frame[y : y + side, x : x + side] = cv2.cvtColor(resized, cv2.COLOR_GRAY2BGR)
     shifted = _shift(frame, condition, (x + side / 2, y + side / 2), rng)
     return shifted, (x, y, x + side, y + side)
+
+
+def face_in(faces: Sequence[Face], box: tuple[int, int, int, int]) -> Face | None:
+    """The largest of ``faces`` whose centre lies inside ``box`` (x1, y1, x2, y2); None when there is none."""
+    x1, y1, x2, y2 = box
+    inside = [f for f in faces if x1 <= f.bbox.center[0] <= x2 and y1 <= f.bbox.center[1] <= y2]
+    return max(inside, key=lambda f: f.bbox.area) if inside else None

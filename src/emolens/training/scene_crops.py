@@ -18,8 +18,8 @@ import cv2
 import numpy as np
 
 from emolens.errors import DataLayoutError
-from emolens.evaluation.scenes import BACKGROUNDS, SHIFTS, Condition, render
-from emolens.types import EMOTIONS, Face
+from emolens.evaluation.scenes import BACKGROUNDS, SHIFTS, Condition, face_in, render
+from emolens.types import EMOTIONS
 from emolens.vision.align import align_faces
 from emolens.vision.detect import FaceDetector
 
@@ -51,13 +51,6 @@ def random_condition(rng: np.random.Generator) -> Condition:
         amount = round(amount)
     face_px = int(rng.integers(FACE_PX[0], FACE_PX[1] + 1))
     return Condition(f"{shift}-{amount:.2f}-{face_px}px", face_px, str(rng.choice(BACKGROUNDS)), shift, amount)
-
-
-def face_in(faces: Sequence[Face], box: tuple[int, int, int, int]) -> Face | None:
-    """The largest of ``faces`` whose centre lies inside ``box`` (x1, y1, x2, y2); None when there is none."""
-    x1, y1, x2, y2 = box
-    inside = [f for f in faces if x1 <= f.bbox.center[0] <= x2 and y1 <= f.bbox.center[1] <= y2]
-    return max(inside, key=lambda f: f.bbox.area) if inside else None
 
 
 @dataclass(frozen=True)
