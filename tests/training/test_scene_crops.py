@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import cv2
 import numpy as np
 import pytest
 from click.testing import CliRunner
@@ -72,5 +73,16 @@ def test_cli_writes_crops_and_refuses_a_full_folder(fer_subset: Path, tmp_path: 
     assert "of 12 faces x 1 frames" in result.output
     written = len(load_faceset(out, "val"))
     assert 4 <= written <= 12 and f"{written} crops" in result.output
+    assert len(set(load_faceset(out, "val").labels.tolist())) >= 5, "--limit draws a class-balanced sample"
     again = CliRunner().invoke(cli, ["data", "scene-crops", str(fer_subset), "--out", str(out)])
     assert again.exit_code != 0 and "is not empty" in again.output
+
+
+def test_cli_refuses_a_folder_without_faces_and_a_file(tmp_path: Path, astronaut_bgr: np.ndarray) -> None:
+    (tmp_path / "empty").mkdir()
+    photo = tmp_path / "photo.jpg"
+    cv2.imwrite(str(photo), astronaut_bgr)
+    for data in (tmp_path / "empty", photo):
+        result = CliRunner().invoke(cli, ["data", "scene-crops", str(data), "--out", str(tmp_path / "out")])
+        assert result.exit_code != 0 and "expected either the Kaggle FER2013 layout" in result.output, result.output
+    assert not (tmp_path / "out").exists()

@@ -100,6 +100,8 @@ def test_extra_train_folders_join_the_train_split_only(generated: Path, tmp_path
     assert len(load_split(cfg, "val").y) == len(load_split(plain, "val").y)
     subset = TrainConfig(data=str(generated), extra_train=(str(extra),), classes=("happy", "sad"), **TINY)
     assert load_split(subset, "train").class_counts(2).tolist() == [12, 14]
+    with pytest.raises(DataLayoutError, match="does not exist"):
+        load_split(TrainConfig(data=str(generated), extra_train=(str(tmp_path / "nowhere"),), **TINY), "train")
 
 
 def test_class_weights_weigh_the_loss_and_refuse_bad_values(generated: Path, tmp_path: Path) -> None:

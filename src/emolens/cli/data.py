@@ -94,13 +94,16 @@ def audit(data: Path, out: Path, near_bits: int, model: str | None, no_model: bo
     "--split", type=click.Choice(["train", "val", "test"]), default="train", show_default=True, help="Split to use."
 )
 @click.option("--per-face", type=click.IntRange(1, 20), default=1, show_default=True, help="Frames per face.")
-@click.option("--limit", type=click.IntRange(1), help="Use only the first N faces of the split.")
+@click.option("--limit", type=click.IntRange(1), help="A class-balanced sample of N faces (drawn with --seed).")
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of the random conditions.")
 def scene_crops(data: Path, out: Path, split: str, per_face: int, limit: int | None, seed: int) -> None:
     """Crops of DATA's faces as the whole-photo path sees them: each face pasted into a 640 x 480 frame under a
     random camera condition, found by the detector and aligned (training.scene_crops). Give the folder to a
     training config's ``extra_train``."""
+    import numpy as np
+
     from emolens.data.facesets import load_faceset
+    from emolens.evaluation.samples import balanced_indices
     from emolens.training.scene_crops import scene_crops as make_crops
     from emolens.training.scene_crops import write_scene_crops
     from emolens.vision.detect import MediaPipeDetector
@@ -108,12 +111,15 @@ def scene_crops(data: Path, out: Path, split: str, per_face: int, limit: int | N
     if out.exists() and any(out.iterdir()):
         raise click.BadParameter(f"{out} is not empty; give a new folder", param_hint="--out")
     faces = load_faceset(data, split)  # type: ignore[arg-type]
-    count = min(limit or len(faces), len(faces))
+    if limit is not None:
+        chosen = np.zeros(len(faces), bool)
+        chosen[balanced_indices(faces.labels, limit, seed)] = True
+        faces = faces.select(chosen)
     detector = MediaPipeDetector(tile_px=320, tiles="auto")
-    with tqdm(total=count, unit="face", disable=None) as bar:
-        made = make_crops(faces.images[:count], detector, per_face, seed, progress=bar.update)
+    with tqdm(total=len(faces), unit="face", disable=None) as bar:
+        made = make_crops(faces.images, detector, per_face, seed, progress=bar.update)
     written = write_scene_crops(out, split, made, faces.labels, faces.names)
     click.echo(
-        f"{written:,} crops of {count:,} faces x {per_face} frames written to {out} "
+        f"{written:,} crops of {len(faces):,} faces x {per_face} frames written to {out} "
         f"(face found in {made.found_rate:.1%} of the frames)"
     )

@@ -25,6 +25,7 @@ from emolens.types import EMOTIONS, Emotion, parse_emotion
 __all__ = [
     "IMAGE_SUFFIXES",
     "SPLITS",
+    "SPLIT_PREFIXES",
     "FaceSet",
     "LabelMap",
     "Sample",
@@ -38,7 +39,8 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-_USAGE_SPLIT = {"training": "train", "publictest": "val", "privatetest": "test"}  # file-name prefix or CSV Usage
+SPLIT_PREFIXES: dict[str, str] = {"train": "Training", "val": "PublicTest", "test": "PrivateTest"}  # Kaggle names
+_USAGE_SPLIT = {prefix.lower(): split for split, prefix in SPLIT_PREFIXES.items()}  # file-name prefix or CSV Usage
 _CSV_COLUMNS = ("emotion", "pixels", "usage")
 Split = Literal["train", "val", "test", "all"]
 SPLITS: tuple[Split, ...] = ("train", "val", "test", "all")

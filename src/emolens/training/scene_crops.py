@@ -17,6 +17,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from emolens.data.facesets import SPLIT_PREFIXES
 from emolens.errors import DataLayoutError
 from emolens.evaluation.scenes import BACKGROUNDS, SHIFTS, Condition, face_in, render
 from emolens.types import EMOTIONS
@@ -92,21 +93,19 @@ def scene_crops(
     return SceneCrops(stacked, np.array(sources, np.int64), len(faces) * per_face)
 
 
-_PREFIX = {"train": "Training", "val": "PublicTest", "test": "PrivateTest"}
-
-
 def write_scene_crops(out: Path, split: str, made: SceneCrops, labels: np.ndarray, names: Sequence[str]) -> int:
     """Write the crops as PNGs in the Kaggle layout under ``out`` (so ``load_faceset(out, split)`` reads them
     back, and a training config's ``extra_train`` can use them); ``labels`` and ``names`` are the source faces'.
     Returns the number written."""
-    if split not in _PREFIX:
-        raise DataLayoutError(f"scene crops are written for the splits {sorted(_PREFIX)}, not {split!r}")
+    if split not in SPLIT_PREFIXES:
+        raise DataLayoutError(f"scene crops are written for the splits {sorted(SPLIT_PREFIXES)}, not {split!r}")
     part = out / ("train" if split == "train" else "test")
-    seen: dict[int, int] = {}
-    for crop, source in zip(made.crops, made.sources, strict=True):
-        draw = seen[int(source)] = seen.get(int(source), -1) + 1
-        folder = part / EMOTIONS[int(labels[source])].value
+    folders = {int(c): part / EMOTIONS[int(c)].value for c in np.unique(labels[made.sources])}
+    for folder in folders.values():
         folder.mkdir(parents=True, exist_ok=True)
+    seen: dict[int, int] = {}
+    for crop, source in zip(made.crops, made.sources.tolist(), strict=True):
+        draw = seen[source] = seen.get(source, -1) + 1
         stem = Path(names[source]).stem.split("_", 1)[-1]
-        cv2.imwrite(str(folder / f"{_PREFIX[split]}_{stem}-scene{draw}.png"), crop)
+        cv2.imwrite(str(folders[int(labels[source])] / f"{SPLIT_PREFIXES[split]}_{stem}-scene{draw}.png"), crop)
     return len(made.sources)
