@@ -15,6 +15,7 @@ __all__ = ["SAMPLINGS", "TrainConfig", "load_config"]
 
 SAMPLINGS = ("shuffle", "balanced")
 DEVICES = ("auto", "cpu", "cuda")
+DISTILL_VIEWS = ("augmented", "clean")
 
 
 @dataclass(frozen=True)
@@ -34,6 +35,10 @@ class TrainConfig:
     epochs (swa.pt); with ``swa_lr`` > 0 the cosine ends at swa_lr when averaging starts and stays there.
     ``ema_decay`` > 0 keeps an EMA of the weights, updated every step (ema.pt). Averaged weights get BatchNorm
     statistics recomputed on ``average_bn_images`` training images (not augmented) each epoch.
+
+    ``teachers`` (checkpoints) with ``distill_weight`` w > 0: the loss is (1 - w) x the label loss + w x the
+    distillation loss towards the teachers' mean softmax at ``distill_temperature``, read on the student's
+    augmented batch or, with ``distill_view = "clean"``, on each face as it is (training.distill).
     """
 
     data: str = "../shared/data/fer2013"
@@ -65,6 +70,10 @@ class TrainConfig:
     swa_lr: float = 0.0
     ema_decay: float = 0.0
     average_bn_images: int = 2048
+    teachers: tuple[str, ...] = ()
+    distill_weight: float = 0.0
+    distill_temperature: float = 2.0
+    distill_view: str = "augmented"
 
     def __post_init__(self) -> None:
         problems = [
@@ -87,7 +96,7 @@ class TrainConfig:
             )
             if getattr(self, name) < 0
         ]
-        problems += self._averaging_problems()
+        problems += self._averaging_problems() + self._distill_problems()
         if not 0 <= self.label_smoothing < 1:
             problems.append(f"label_smoothing must be in [0, 1), got {self.label_smoothing}")
         if self.class_weighting and self.class_weights:
@@ -118,6 +127,18 @@ class TrainConfig:
             problems.append(f"average_bn_images must be >= 1 to recompute BatchNorm, got {self.average_bn_images}")
         return problems
 
+    def _distill_problems(self) -> list[str]:
+        problems = []
+        if not 0 <= self.distill_weight <= 1:
+            problems.append(f"distill_weight must be in [0, 1], got {self.distill_weight}")
+        elif bool(self.teachers) != bool(self.distill_weight):
+            problems.append("teachers and distill_weight > 0 go together: name the teachers and how much they weigh")
+        if self.distill_view not in DISTILL_VIEWS:
+            problems.append(f"distill_view must be one of {DISTILL_VIEWS}, got {self.distill_view!r}")
+        if not self.distill_temperature > 0:
+            problems.append(f"distill_temperature must be > 0, got {self.distill_temperature}")
+        return problems
+
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
@@ -136,7 +157,7 @@ def _from_dict(raw: dict[str, Any]) -> TrainConfig:
                 f"unknown augment keys {sorted(unknown_augment)}; known augment keys: {sorted(known_augment)}"
             )
         raw["augment"] = AugmentConfig(**raw["augment"])
-    for key in ("classes", "extra_train"):
+    for key in ("classes", "extra_train", "teachers"):
         if raw.get(key) is not None:
             raw[key] = tuple(raw[key])
     return TrainConfig(**raw)

@@ -22,6 +22,7 @@ from emolens.training.averaging import WeightAverages, averaged_model
 from emolens.training.checkpoint_parts import load_weights
 from emolens.training.config import TrainConfig
 from emolens.training.data import SplitTensors, epoch_order, label_map_of, load_split
+from emolens.training.distill import Teachers, distill_loss
 from emolens.training.distributed import Runtime, start_runtime
 from emolens.training.mixing import mix_batch, soft_cross_entropy
 from emolens.training.nets import build_net
@@ -143,23 +144,35 @@ def _loss_weights(
     return (counts.sum() / (len(classes) * counts)).to(device)
 
 
-def _batch(run: _Run, data: SplitTensors, idx: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor | None]:
+def _batch(
+    run: _Run, data: SplitTensors, idx: torch.Tensor, teachers: Teachers | None
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor | None, torch.Tensor | None]:
     """This process's share of one augmented (and maybe mixed) global batch: images, labels, soft targets
-    (None when the batch is not mixed)."""
+    (None when the batch is not mixed) and the teachers' targets (None without teachers)."""
     cfg, rt = run.cfg, run.runtime
-    x, y, targets = augment(data.x[idx], cfg.augment, run.gen), data.y[idx], None
+    x, y, targets, mixed = augment(data.x[idx], cfg.augment, run.gen), data.y[idx], None, None
     if (cfg.mixup_alpha or cfg.cutmix_alpha) and bool(torch.rand(1, generator=run.gen) < cfg.mix_p):
         mixed = mix_batch(x, y, len(run.classes), cfg.mixup_alpha, cfg.cutmix_alpha, run.gen)
         x, targets = mixed.x, mixed.targets[rt.rank :: rt.world].to(rt.device)
-    x = x[rt.rank :: rt.world].to(rt.device).contiguous(memory_format=torch.channels_last)
-    return x, y[rt.rank :: rt.world].to(rt.device), targets
+    share = slice(rt.rank, None, rt.world)
+    x = x[share].to(rt.device).contiguous(memory_format=torch.channels_last)
+    taught = None
+    if teachers is not None:
+        clean = teachers.clean is not None
+        taught = teachers.clean_targets(idx, mixed)[share].to(rt.device) if clean else teachers.targets(x, cfg.bf16)
+    return x, y[share].to(rt.device), targets, taught
 
 
 def _train_epoch(
-    run: _Run, data: SplitTensors, epoch: int, weights: torch.Tensor | None, on_step: StepHook | None
+    run: _Run,
+    data: SplitTensors,
+    epoch: int,
+    weights: torch.Tensor | None,
+    teachers: Teachers | None,
+    on_step: StepHook | None,
 ) -> tuple[float, float]:
     """One pass; every process augments the same global batch and trains on its share of it. Accuracy on a
-    mixed batch counts each image's own label."""
+    mixed batch counts each image's own label; with teachers, the loss blends in the distillation loss."""
     cfg, rt = run.cfg, run.runtime
     order = epoch_order(data, cfg.sampling, len(run.classes), run.gen)
     steps = math.ceil(len(order) / cfg.batch_size)
@@ -168,7 +181,7 @@ def _train_epoch(
     run.step_model.train()
     loss_sum, correct, seen = 0.0, 0.0, 0.0
     for i in range(steps):
-        xb, yb, targets = _batch(run, data, order[i * cfg.batch_size : (i + 1) * cfg.batch_size])
+        xb, yb, targets, taught = _batch(run, data, order[i * cfg.batch_size : (i + 1) * cfg.batch_size], teachers)
         for group in run.opt.param_groups:
             group["lr"] = _lr_at(cfg, epoch * steps + i, steps)
         with torch.autocast(rt.device.type, dtype=torch.bfloat16, enabled=cfg.bf16):
@@ -177,6 +190,9 @@ def _train_epoch(
             loss = F.cross_entropy(logits.float(), yb, weight=weights, label_smoothing=cfg.label_smoothing)
         else:
             loss = soft_cross_entropy(logits, targets, weights, cfg.label_smoothing)
+        if taught is not None:
+            distilled = distill_loss(logits, taught, cfg.distill_temperature)
+            loss = (1 - cfg.distill_weight) * loss + cfg.distill_weight * distilled
         run.opt.zero_grad(set_to_none=True)
         loss.backward()
         run.opt.step()
@@ -256,6 +272,26 @@ def _init_weights(cfg: TrainConfig) -> dict[str, torch.Tensor] | None:
         raise ConfigError(f"init {cfg.init} holds a {net} net but the config trains {cfg.net}; set net = {net!r}")
     log.info("starting from the weights of %s", cfg.init)
     return weights
+
+
+def _teachers(cfg: TrainConfig, data: SplitTensors, classes: int, device: torch.device) -> Teachers | None:
+    """The config's teachers, their BatchNorm statistics drawn as the averages' are, reading every training
+    image once when distill_view is "clean"; None when the config names none."""
+    if not cfg.teachers:
+        return None
+    log.info(
+        "distilling %s at temperature %g (weight %g, %s view)",
+        ", ".join(cfg.teachers),
+        cfg.distill_temperature,
+        cfg.distill_weight,
+        cfg.distill_view,
+    )
+    teachers = Teachers.load(
+        cfg.teachers, classes, cfg.distill_temperature, lambda: bn_batches(cfg, data, 0, device), device
+    )
+    if cfg.distill_view == "clean":
+        teachers.read_clean(data.x, cfg.bf16)
+    return teachers
 
 
 def _write_run_files(out: Path, run: _Run) -> None:
@@ -347,10 +383,11 @@ def _train(
         # are drawn from the seed and the epoch, so they come out as the run first wrote them)
         _write_averages(run, out, train_data, val, cfg.epochs - 1)
     weights = _loss_weights(cfg, train_data, classes, rt.device)
+    teachers = _teachers(cfg, train_data, len(classes), rt.device)
     stop = _stale(run.history, cfg.early_stop_patience)
     for epoch in range(run.start_epoch, cfg.epochs if not stop else run.start_epoch):
         t0 = time.time()
-        train_loss, train_acc = _train_epoch(run, train_data, epoch, weights, on_step)
+        train_loss, train_acc = _train_epoch(run, train_data, epoch, weights, teachers, on_step)
         if rt.is_main:
             val_loss, val_acc = _validate(run.model, val)
             averages = _validate_averages(run, out, train_data, val, epoch)
