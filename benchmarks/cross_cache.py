@@ -24,6 +24,8 @@ from __future__ import annotations
 
 import argparse
 import json
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -33,6 +35,8 @@ import torch.nn.functional as F
 from emolens import Analyzer
 from emolens.evaluation.samples import load_test_faces
 from emolens.evaluation.scenes import default_conditions, face_in, render
+from emolens.training.config import load_config
+from emolens.training.data import load_split
 from emolens.types import EMOTIONS
 from emolens.vision.align import align_faces
 
@@ -44,7 +48,7 @@ def make_crops(data: str, split: str, limit: int, seed: int, out: Path) -> None:
     for index, condition in enumerate(default_conditions()):
         for i, face in enumerate(faces.images):
             frame, box = render(face, condition, np.random.default_rng([seed, index, i]))
-            found = face_in(analyzer._still_detector.detect(frame), box)
+            found = face_in([p.face for p in analyzer.analyze(frame)], box)
             if found is not None:
                 crops.append(align_faces(frame, [found], 48)[0])
                 labels.append(int(faces.labels[i]))
@@ -54,36 +58,44 @@ def make_crops(data: str, split: str, limit: int, seed: int, out: Path) -> None:
     np.savez_compressed(out, crops=np.stack(crops), labels=np.array(labels), conditions=np.array(conditions))
 
 
-def _probabilities(models: list[Path], images: np.ndarray, config: Path | None) -> list[np.ndarray]:
-    """Each model's softmax over ``images`` (N x 48 x 48 uint8): an .onnx model as it serves; a checkpoint in
-    float, averaged with the mirror image's as the shipped graph averages, and with ``config`` given, with
-    BatchNorm statistics recomputed on its training images as a run's teachers get them."""
+Scorer = Callable[[np.ndarray], np.ndarray]
+
+
+def _scorers(models: list[Path], config: Path | None) -> list[Scorer]:
+    """For each model, a function from images (N x 48 x 48 uint8) to its softmax: an .onnx model as it serves;
+    a checkpoint in float, averaged with the mirror image's as the shipped graph averages, and with ``config``
+    given, with BatchNorm statistics recomputed on its training images as a run's teachers get them."""
     from emolens.training.checkpoint_parts import load_weights
-    from emolens.training.config import load_config
-    from emolens.training.data import load_split
     from emolens.training.distill import Teachers
     from emolens.training.loop import bn_batches, evaluate_logits
     from emolens.training.nets import build_net
     from emolens.vision.classify import OnnxClassifier
 
-    x = torch.from_numpy(images).float().unsqueeze(1)
     cpu = torch.device("cpu")
     cfg = load_config(config) if config else None
     train = load_split(cfg, "train") if cfg else None
-    out = []
+
+    def mirrored(net: torch.nn.Module) -> Scorer:
+        def run(images: np.ndarray) -> np.ndarray:
+            x = torch.from_numpy(images).float().unsqueeze(1)
+            views = [F.softmax(evaluate_logits(net, v), dim=1) for v in (x, x.flip(3))]
+            return ((views[0] + views[1]) / 2).numpy()
+
+        return run
+
+    scorers: list[Scorer] = []
     for model in models:
         if model.suffix == ".onnx":
-            out.append(OnnxClassifier(model).predict_proba(images))
-            continue
-        if cfg is not None and train is not None:
-            net = Teachers.load([str(model)], len(EMOTIONS), 1.0, lambda: bn_batches(cfg, train, 0, cpu), cpu).models[0]
+            scorers.append(OnnxClassifier(model).predict_proba)
+        elif cfg is not None and train is not None:
+            batches = partial(bn_batches, cfg, train, 0, cpu)
+            scorers.append(mirrored(Teachers.load([str(model)], len(EMOTIONS), 1.0, batches, cpu).models[0]))
         else:
             weights, name = load_weights(model)
             net = build_net(name, len(EMOTIONS))
             net.load_state_dict(weights)
-        views = [F.softmax(evaluate_logits(net, v), dim=1) for v in (x, x.flip(3))]
-        out.append(((views[0] + views[1]) / 2).numpy())
-    return out
+            scorers.append(mirrored(net))
+    return scorers
 
 
 def recalls(probs: np.ndarray, labels: np.ndarray) -> dict[str, float]:
@@ -100,14 +112,12 @@ def score(cache: Path, models: list[Path], config: Path | None, ensemble: bool) 
     """Cross-domain figures of each model (and of their mean softmax with ``ensemble``); with ``config``, also
     the accuracy on its validation split's crops (PublicTest)."""
     held = np.load(cache)
-    cross = _probabilities(models, held["crops"], config)
+    scorers = _scorers(models, config)
+    cross = [scorer(held["crops"]) for scorer in scorers]
     clean: list[np.ndarray] = []
     if config:
-        from emolens.training.config import load_config
-        from emolens.training.data import load_split
-
         val = load_split(load_config(config), "val")
-        clean = _probabilities(models, val.x[:, 0].numpy().astype(np.uint8), config)
+        clean = [scorer(val.x[:, 0].numpy().astype(np.uint8)) for scorer in scorers]
     names = [str(m) for m in models]
     if ensemble:
         names.append("ensemble")

@@ -2,9 +2,11 @@
 temperature is a soft target the student learns beside the labels, so one fast net carries what several
 nets agree on (which faces are ambiguous, and between which classes).
 
-The teachers see the student's own augmented (and mixed) batch, so the soft target always describes the
-image the student is shown; they run in eval mode with BatchNorm statistics recomputed on clean training
-images, as weight averages get theirs."""
+Two views: "augmented" teachers read the student's own augmented (and mixed) batch, so the soft target
+describes the image the student is shown; "clean" teachers read each training face once as it is (averaged
+with its mirror) and the student learns that answer for every shifted, occluded or re-framed version of it.
+Teachers run in eval mode with BatchNorm statistics recomputed on clean training images, as weight averages
+get theirs."""
 
 from __future__ import annotations
 
