@@ -10,7 +10,7 @@ import torch
 import torch.nn.functional as F
 from tests.conftest import write_kaggle_tree
 
-from emolens.errors import ConfigError
+from emolens.errors import CheckpointError, ConfigError
 from emolens.training.config import TrainConfig, load_config
 from emolens.training.data import load_split
 from emolens.training.distill import Teachers, distill_loss
@@ -65,6 +65,21 @@ def test_teachers_average_their_softmax_and_refuse_other_classes(taught: tuple[P
     )
     with pytest.raises(ConfigError, match="does not fit a vgg-tiny net with 5 classes"):
         Teachers.load([str(first)], 5, 2.0, lambda: bn_batches(cfg, images, 0, device), device)
+
+
+def test_a_teacher_that_is_not_a_checkpoint_stops_the_run_with_a_clear_error(
+    taught: tuple[Path, Path, Path], tmp_path: Path
+) -> None:
+    data = taught[0]
+    (tmp_path / "notes.pt").write_text("not a checkpoint")
+    for teacher, message in (
+        (tmp_path / "nowhere", "holds no checkpoint"),
+        (tmp_path / "notes.pt", "not a checkpoint"),
+    ):
+        cfg = TrainConfig(data=str(data), epochs=1, teachers=(str(teacher),), distill_weight=0.5, **TINY)
+        with pytest.raises(CheckpointError, match=message):
+            train(cfg, tmp_path / "run")
+        assert not (tmp_path / "run" / "last.pt").exists()
 
 
 def test_config_refuses_teachers_without_a_weight_and_bad_values() -> None:
